@@ -1,0 +1,3 @@
+module github.com/mlpgo/mlpgo
+
+go 1.26
