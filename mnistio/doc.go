@@ -21,7 +21,10 @@
 // [ErrChecksum], [ErrNotFound]) for [errors.Is].
 package mnistio
 
-import "errors"
+import (
+	"errors"
+	"io/fs"
+)
 
 // ErrFormat is wrapped by every error about input that is not valid: a bad
 // IDX header, truncated or trailing data, corrupt gzip data, or a dataset whose
@@ -33,5 +36,11 @@ var ErrFormat = errors.New("invalid data")
 var ErrChecksum = errors.New("checksum mismatch")
 
 // ErrNotFound is wrapped by errors about a dataset file that is in none of the
-// places looked at. Such errors also match [io/fs.ErrNotExist].
-var ErrNotFound = errors.New("file not found")
+// places looked at. It also matches [io/fs.ErrNotExist] under [errors.Is].
+var ErrNotFound error = notFoundError{}
+
+type notFoundError struct{}
+
+func (notFoundError) Error() string { return "file not found" }
+
+func (notFoundError) Is(target error) bool { return target == fs.ErrNotExist }

@@ -1,9 +1,9 @@
 package mnistio
 
 import (
-	"compress/flate"
-	"compress/gzip"
 	"errors"
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
 	"io"
 )
 

@@ -62,22 +62,28 @@ func testArrays() map[string]Array {
 	for i := range big {
 		big[i] = math.Sin(float64(i)) * 1e300
 	}
+	// Large enough for readElems to read on a second goroutine.
+	pipelined := make([]float32, 5*(pipelineBytes/20+2000))
+	for i := range pipelined {
+		pipelined[i] = float32(i) * 0.25
+	}
 	bigBytes := make([]uint8, 3<<20+7)
 	for i := range bigBytes {
 		bigBytes[i] = uint8(i * 7)
 	}
 	return map[string]Array{
-		"uint8":         {Uint8, []int{2, 3}, []uint8{0, 1, 127, 128, 254, 255}},
-		"uint8/3d":      {Uint8, []int{2, 2, 2}, []uint8{1, 2, 3, 4, 5, 6, 7, 8}},
-		"uint8/big":     {Uint8, []int{len(bigBytes)}, bigBytes},
-		"int8":          {Int8, []int{5}, []int8{-128, -1, 0, 1, 127}},
-		"int16":         {Int16, []int{1, 4}, []int16{math.MinInt16, -1, 300, math.MaxInt16}},
-		"int32":         {Int32, []int{2, 2}, []int32{math.MinInt32, -7, 65536, math.MaxInt32}},
-		"float32":       {Float32, []int{6}, []float32{0, float32(math.Copysign(0, -1)), 1.5, -3.25e-38, float32(math.Inf(-1)), float32(math.NaN())}},
-		"float64":       {Float64, []int{3, 1, 2}, []float64{math.SmallestNonzeroFloat64, -math.MaxFloat64, math.Pi, math.Inf(1), math.NaN(), -0.5}},
-		"float64/big":   {Float64, []int{len(big)}, big},
-		"int16/empty":   {Int16, []int{3, 0, 5}, []int16{}},
-		"uint8/manydim": {Uint8, []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2}, []uint8{9, 8}},
+		"uint8":             {Uint8, []int{2, 3}, []uint8{0, 1, 127, 128, 254, 255}},
+		"uint8/3d":          {Uint8, []int{2, 2, 2}, []uint8{1, 2, 3, 4, 5, 6, 7, 8}},
+		"uint8/big":         {Uint8, []int{len(bigBytes)}, bigBytes},
+		"int8":              {Int8, []int{5}, []int8{-128, -1, 0, 1, 127}},
+		"int16":             {Int16, []int{1, 4}, []int16{math.MinInt16, -1, 300, math.MaxInt16}},
+		"int32":             {Int32, []int{2, 2}, []int32{math.MinInt32, -7, 65536, math.MaxInt32}},
+		"float32":           {Float32, []int{6}, []float32{0, float32(math.Copysign(0, -1)), 1.5, -3.25e-38, float32(math.Inf(-1)), float32(math.NaN())}},
+		"float64":           {Float64, []int{3, 1, 2}, []float64{math.SmallestNonzeroFloat64, -math.MaxFloat64, math.Pi, math.Inf(1), math.NaN(), -0.5}},
+		"float64/big":       {Float64, []int{len(big)}, big},
+		"float32/pipelined": {Float32, []int{len(pipelined) / 5, 5}, pipelined},
+		"int16/empty":       {Int16, []int{3, 0, 5}, []int16{}},
+		"uint8/manydim":     {Uint8, []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2}, []uint8{9, 8}},
 	}
 }
 
@@ -262,6 +268,16 @@ func TestReadStreamErrors(t *testing.T) {
 				t.Errorf("ReadIDX error %q does not wrap ErrFormat", err)
 			}
 		})
+	}
+	// The same through the pipelined reader, truncated in its third chunk.
+	big := encodeRaw(t, Array{Float64, []int{pipelineBytes / 8}, make([]float64, pipelineBytes/8)})
+	cut := 4 + 4 + 2*pipelineChunk + 8*1000 + 3
+	for name, in := range map[string][]byte{"raw": big[:cut], "gzip": gzipBytes(t, big[:cut])} {
+		_, err := ReadIDX(onlyReader{bytes.NewReader(in)})
+		want := fmt.Sprintf("truncated data after %d of %d float64 elements", 2*pipelineChunk/8+1000, pipelineBytes/8)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ReadIDX(%s, pipelined) error = %v, want one containing %q", name, err, want)
+		}
 	}
 	_, err := ReadIDX(onlyReader{bytes.NewReader(valid[:len(valid)-3])})
 	if !errors.Is(err, io.ErrUnexpectedEOF) {

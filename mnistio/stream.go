@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"unsafe"
 )
 
@@ -191,13 +192,18 @@ func readBytes(s *stream) ([]uint8, error) {
 	return out, nil
 }
 
-// readElems reads the elements of s through a small scratch buffer, calling
-// decode to convert each chunk of raw bytes (len(dst) elements of
-// s.typ.Size() bytes each) into the result.
+// readElems reads the elements of s, calling decode to convert each chunk
+// of raw bytes (len(dst) elements of s.typ.Size() bytes each) into the
+// result. Large inputs are read and decompressed on a second goroutine,
+// so that decompression overlaps with decoding (and with the page faults
+// of writing a fresh result buffer).
 func readElems[T any](s *stream, decode func(dst []T, src []byte)) ([]T, error) {
 	var zero T
 	out := make([]T, 0, s.initialCap(int(unsafe.Sizeof(zero))))
 	size := s.typ.Size()
+	if int64(s.n)*int64(size) >= pipelineBytes && runtime.GOMAXPROCS(0) > 1 {
+		return readElemsPipelined(s, out, decode)
+	}
 	scratch := make([]byte, min(chunkBytes, s.n*size))
 	per := chunkBytes / size
 	for len(out) < s.n {
@@ -211,6 +217,71 @@ func readElems[T any](s *stream, decode func(dst []T, src []byte)) ([]T, error) 
 		}
 		decode(out[len(out):len(out)+k], raw)
 		out = out[:len(out)+k]
+	}
+	return out, nil
+}
+
+// pipelineBytes is the data size from which readElems reads on a second
+// goroutine; pipelineChunk is the size of the buffers passed between the
+// two, and pipelineDepth their number.
+const (
+	pipelineBytes = 4 << 20
+	pipelineChunk = 256 << 10
+	pipelineDepth = 4
+)
+
+// readElemsPipelined is readElems with the reading done by a goroutine that
+// fills pipelineDepth buffers in turn. When it returns, the goroutine has
+// stopped using s.
+func readElemsPipelined[T any](s *stream, out []T, decode func(dst []T, src []byte)) ([]T, error) {
+	type block struct {
+		buf []byte
+		n   int
+		err error
+	}
+	size := s.typ.Size()
+	chunk := pipelineChunk / size * size
+	free := make(chan []byte, pipelineDepth)
+	full := make(chan block, pipelineDepth)
+	for range pipelineDepth {
+		free <- make([]byte, chunk)
+	}
+	stop := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for left := int64(s.n) * int64(size); left > 0; {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-stop:
+				return
+			}
+			k := int(min(int64(len(buf)), left))
+			n, err := io.ReadFull(s.r, buf[:k])
+			full <- block{buf, n, err} // never blocks: at most pipelineDepth blocks exist
+			if err != nil {
+				return
+			}
+			left -= int64(k)
+		}
+	}()
+	defer func() {
+		close(stop)
+		<-stopped
+	}()
+	for len(out) < s.n {
+		b := <-full
+		k := b.n / size
+		for len(out)+k > cap(out) {
+			out = grow(out, s.n)
+		}
+		decode(out[len(out):len(out)+k], b.buf[:k*size])
+		out = out[:len(out)+k]
+		if b.err != nil {
+			return nil, s.dataError(len(out), b.err)
+		}
+		free <- b.buf
 	}
 	return out, nil
 }
