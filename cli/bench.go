@@ -1,0 +1,196 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/klauspost/cpuid/v2"
+	urfave "github.com/urfave/cli/v2"
+
+	"github.com/mlpgo/mlpgo/linalg"
+)
+
+// gemmShape is one GEMM that bench times: C[m×n] = op(A)·op(B) with depth k.
+type gemmShape struct {
+	Name           string `json:"name"`
+	M, N, K        int    `json:"-"`
+	TransA, TransB bool   `json:"-"`
+}
+
+// mlpShapes are the GEMMs of one training step and of batch inference of
+// the seed's 784-100-10 network with minibatches of 100.
+func mlpShapes() []gemmShape {
+	return []gemmShape{
+		{Name: "forward 784->100, batch 100", M: 100, N: 100, K: 784},
+		{Name: "forward 100->10, batch 100", M: 100, N: 10, K: 100},
+		{Name: "backward delta 10->100", M: 100, N: 100, K: 10, TransB: true},
+		{Name: "gradient 784x100", M: 784, N: 100, K: 100, TransA: true},
+		{Name: "inference 784->100, batch 10000", M: 10000, N: 100, K: 784},
+	}
+}
+
+// gemmResult is the speed of one shape on one ISA.
+type gemmResult struct {
+	ISA         string  `json:"isa"`
+	Shape       string  `json:"shape"`
+	M           int     `json:"m"`
+	N           int     `json:"n"`
+	K           int     `json:"k"`
+	Seconds     float64 `json:"seconds_per_call"` // median over the repetitions
+	GFLOPS      float64 `json:"gflops"`
+	PercentPeak float64 `json:"percent_of_core_peak"`
+}
+
+// benchReport is what `mlpgo bench` prints.
+type benchReport struct {
+	CPU     string       `json:"cpu"`
+	Threads int          `json:"threads"`
+	Peak    cpuPeak      `json:"peak"`
+	Gemm    []gemmResult `json:"gemm"`
+}
+
+func benchCommand() *urfave.Command {
+	return &urfave.Command{
+		Name:  "bench",
+		Usage: "measure GEMM speed per ISA against this CPU's peak",
+		UsageText: "mlpgo bench [--size N] [--time D] [--count N] [--json] [--isa NAME]\n\n" +
+			"Times the GEMMs of the seed network (784-100-10, minibatch 100) and an\n" +
+			"N x N x N square on every ISA this CPU runs (only --isa's, if given), and\n" +
+			"gives each as a percentage of one core's FP32 FMA peak: the flops per cycle\n" +
+			"of this microarchitecture (a table) times the clock measured on a chain of\n" +
+			"dependent one-cycle instructions. Times are medians of --count runs.",
+		Flags: append(runtimeFlags(), jsonFlag(),
+			&urfave.IntFlag{Name: "size", Value: 1024, Usage: "side of the square GEMM", EnvVars: envVars("size")},
+			&urfave.DurationFlag{Name: "time", Value: 100 * time.Millisecond, Usage: "minimum duration of one timed run", EnvVars: envVars("time")},
+			&urfave.IntFlag{Name: "count", Value: 5, Usage: "timed runs per measurement (the median is reported)", EnvVars: envVars("count")},
+		),
+		Before: setupCommand,
+		Action: runBench,
+	}
+}
+
+func runBench(cCtx *urfave.Context) error {
+	size, minTime, count := cCtx.Int("size"), cCtx.Duration("time"), cCtx.Int("count")
+	if size < 1 {
+		return usageErrorf("--size %d: must be at least 1", size)
+	}
+	if count < 1 {
+		return usageErrorf("--count %d: must be at least 1", count)
+	}
+	isas := linalg.Available()
+	if cCtx.IsSet("isa") {
+		isas = []string{linalg.ISA()}
+	}
+	shapes := append(mlpShapes(), gemmShape{Name: fmt.Sprintf("square %d", size), M: size, N: size, K: size})
+
+	rep := benchReport{
+		CPU:     cpuid.CPU.BrandName,
+		Threads: runtime.GOMAXPROCS(0),
+		Peak:    peakOf(&cpuid.CPU, measureGHz()),
+	}
+	for _, isa := range isas {
+		restore, err := linalg.UseISA(isa)
+		if err != nil {
+			return err
+		}
+		for _, s := range shapes {
+			secs, err := timeGemm(cCtx.Context, s, minTime, count)
+			if err != nil {
+				restore()
+				return err
+			}
+			gflops := 2 * float64(s.M) * float64(s.N) * float64(s.K) / secs / 1e9
+			rep.Gemm = append(rep.Gemm, gemmResult{
+				ISA: isa, Shape: s.Name, M: s.M, N: s.N, K: s.K,
+				Seconds: secs, GFLOPS: gflops, PercentPeak: 100 * gflops / rep.Peak.GFLOPS,
+			})
+		}
+		restore()
+	}
+
+	w := cCtx.App.Writer
+	if cCtx.Bool("json") {
+		return writeJSON(w, rep)
+	}
+	fmt.Fprintf(w, "cpu:  %s, %d threads\n", rep.CPU, rep.Threads)
+	fmt.Fprintf(w, "peak: %s\n\n", rep.Peak)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "isa\tgemm\tm x n x k\t   time/call\tGFLOP/s\t%% of core peak\n")
+	for _, r := range rep.Gemm {
+		fmt.Fprintf(tw, "%s\t%s\t%dx%dx%d\t%12s\t%7.1f\t%13.1f%%\n", r.ISA, r.Shape, r.M, r.N, r.K,
+			formatSeconds(r.Seconds), r.GFLOPS, r.PercentPeak)
+	}
+	return tw.Flush()
+}
+
+// formatSeconds prints a duration in seconds with a unit that keeps four
+// significant digits or so: 9.3 µs, 573.8 µs, 92.32 ms, 1.25 s.
+func formatSeconds(s float64) string {
+	switch {
+	case s < 1e-3:
+		return fmt.Sprintf("%.1f µs", s*1e6)
+	case s < 1:
+		return fmt.Sprintf("%.2f ms", s*1e3)
+	}
+	return fmt.Sprintf("%.2f s", s)
+}
+
+// timeGemm returns the median time of one call of shape s, over count runs
+// of at least minTime each, on random operands.
+func timeGemm(ctx context.Context, s gemmShape, minTime time.Duration, count int) (float64, error) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	random := func(r, c int) linalg.Matrix {
+		m := linalg.New(r, c)
+		for i := range m.Data {
+			m.Data[i] = rng.Float32()*2 - 1
+		}
+		return m
+	}
+	a, b := random(s.M, s.K), random(s.K, s.N)
+	if s.TransA {
+		a = random(s.K, s.M)
+	}
+	if s.TransB {
+		b = random(s.N, s.K)
+	}
+	c := linalg.New(s.M, s.N)
+	return timeCall(ctx, func() { linalg.Gemm(s.TransA, s.TransB, 1, a, b, 0, c) }, minTime, count)
+}
+
+// timeCall returns the median seconds per call of f over count runs, each
+// repeating f for at least minTime. It stops early, with ctx's error, when
+// ctx is cancelled.
+func timeCall(ctx context.Context, f func(), minTime time.Duration, count int) (float64, error) {
+	f() // warm up caches and packing buffers
+	n := 1
+	for {
+		start := time.Now()
+		for range n {
+			f()
+		}
+		if d := time.Since(start); d >= minTime/4 || n >= 1<<30 {
+			// Scale n so one run lasts about minTime.
+			n = max(1, int(float64(n)*float64(minTime)/float64(max(d, 1))))
+			break
+		}
+		n *= 4
+	}
+	runs := make([]float64, count)
+	for i := range runs {
+		if err := ctx.Err(); err != nil {
+			return 0, fmt.Errorf("bench: %w", err)
+		}
+		start := time.Now()
+		for range n {
+			f()
+		}
+		runs[i] = time.Since(start).Seconds() / float64(n)
+	}
+	slices.Sort(runs)
+	return runs[count/2], nil
+}
