@@ -18,12 +18,21 @@ type gemmKernel struct {
 	// stride ldc; only its first m <= mr rows and n <= nr columns are
 	// touched, and when beta == 0 C is not read.
 	micro func(k int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc, m, n int)
+
+	// strided, if not nil, is micro reading its panels through strides:
+	// A(i, p) = a[i*aRow+p*aStep] and B(p, j) = b[p*bStep+j] (a packed
+	// panel is aRow = 1, aStep = mr, bStep = nr). It reads all mr rows of
+	// A and nr columns of B at every p, so the driver passes operands in
+	// place for whole panels and packs only ragged edges, transposed B, and
+	// the operands of large products, where packing pays for itself.
+	strided func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep int, beta float32, c []float32, ldc, m, n int)
 }
 
-// gemmBuffers are the packing buffers of one Gemm call, recycled through a
-// sync.Pool so that a call allocates nothing once the pool is warm.
+// gemmBuffers are one goroutine's packing buffers: whole packed blocks of A
+// and B, and single ragged edge panels. The caller's come from a sync.Pool
+// and each pool worker owns one, so a call allocates nothing once warm.
 type gemmBuffers struct {
-	a, b []float32
+	a, b, aEdge, bEdge []float32
 }
 
 var gemmBufferPool = sync.Pool{New: func() any { return new(gemmBuffers) }}
@@ -65,8 +74,7 @@ func Gemm(transA, transB bool, alpha float32, a, b Matrix, beta float32, c Matri
 		scaleMatrix(beta, c)
 		return
 	}
-	ks := kernels()
-	gemmBlocked(&ks.gemm, transA, transB, alpha, a, b, beta, c, m, n, k)
+	gemmRun(&kernels().gemm, gemmArgs{transA, transB, alpha, a, b, beta, c})
 }
 
 // scaleMatrix sets C = beta*C, writing zeros without reading C when beta is 0.
@@ -83,33 +91,138 @@ func scaleMatrix(beta float32, c Matrix) {
 	}
 }
 
-// gemmBlocked runs the cache-blocked driver around gk's micro-kernel.
-func gemmBlocked(gk *gemmKernel, transA, transB bool, alpha float32, a, b Matrix, beta float32, c Matrix, m, n, k int) {
+// gemmArgs are the operands of one product C = alpha*op(A)*op(B) + beta*C,
+// or of the part of it that one thread computes.
+type gemmArgs struct {
+	transA, transB bool
+	alpha          float32
+	a, b           Matrix
+	beta           float32
+	c              Matrix
+}
+
+// part returns the product restricted to rows [i0, i1) and columns
+// [j0, j1) of C.
+func (g gemmArgs) part(i0, i1, j0, j1 int) gemmArgs {
+	k := g.a.Cols
+	if g.transA {
+		k = g.a.Rows
+	}
+	p := g
+	if g.transA {
+		p.a = g.a.View(0, i0, k, i1-i0)
+	} else {
+		p.a = g.a.View(i0, 0, i1-i0, k)
+	}
+	if g.transB {
+		p.b = g.b.View(j0, 0, j1-j0, k)
+	} else {
+		p.b = g.b.View(0, j0, k, j1-j0)
+	}
+	p.c = g.c.View(i0, j0, i1-i0, j1-j0)
+	return p
+}
+
+// gemmPlan is how a product is blocked. It depends on the whole product's
+// shape only, never on how it is split between threads, so every element
+// of C sees the same sequence of operations for any thread count.
+type gemmPlan struct {
+	kc           int  // depth of a block, balanced so the last one is not a sliver
+	packA, packB bool // pack whole blocks (else whole panels are read in place)
+}
+
+func planGemm(gk *gemmKernel, g gemmArgs, m, n, k int) gemmPlan {
+	blocks := (k + gk.kc - 1) / gk.kc
+	p := gemmPlan{kc: (k + blocks - 1) / blocks, packA: true, packB: true}
+	if gk.strided != nil {
+		// In place, A's rows (or columns) are read afresh for every panel
+		// of B and B's rows for every panel of A. That is cheaper than
+		// packing for the MLP's small products; packing wins once a
+		// block is reused many times, and for B also when it is
+		// transposed (its panels would be gathered at every use).
+		p.packA = n > gemmPackAMinN
+		p.packB = g.transB || m > gemmPackBMinM
+	}
+	return p
+}
+
+// Packing thresholds of the strided kernels, measured on the benchmark
+// shapes (see BenchmarkGemm).
+const (
+	gemmPackAMinN = 256
+	gemmPackBMinM = 512
+)
+
+// gemmBlocked runs the cache-blocked driver around gk's micro-kernel for
+// the m x n x k product g, with buf's packing buffers.
+func gemmBlocked(gk *gemmKernel, plan gemmPlan, buf *gemmBuffers, g gemmArgs, m, n, k int) {
 	mr, nr := gk.mr, gk.nr
-	buf := gemmBufferPool.Get().(*gemmBuffers)
-	defer gemmBufferPool.Put(buf)
-	kcMax, mcMax, ncMax := min(gk.kc, k), min(gk.mc, m), min(gk.nc, n)
-	buf.a = grow(buf.a, roundUp(mcMax, mr)*kcMax)
-	buf.b = grow(buf.b, roundUp(ncMax, nr)*kcMax)
+	a, b, c := g.a, g.b, g.c
+	kcMax, mcMax, ncMax := min(plan.kc, k), min(gk.mc, m), min(gk.nc, n)
+	if plan.packA {
+		buf.a = grow(buf.a, roundUp(mcMax, mr)*kcMax)
+	} else {
+		buf.aEdge = grow(buf.aEdge, mr*kcMax)
+	}
+	if plan.packB {
+		buf.b = grow(buf.b, roundUp(ncMax, nr)*kcMax)
+	} else {
+		buf.bEdge = grow(buf.bEdge, nr*kcMax)
+	}
 
 	for jc := 0; jc < n; jc += gk.nc {
 		nb := min(gk.nc, n-jc)
-		for pc := 0; pc < k; pc += gk.kc {
-			kb := min(gk.kc, k-pc)
-			packB(buf.b, b, transB, pc, jc, kb, nb, nr)
-			betaBlock := beta
+		for pc := 0; pc < k; pc += plan.kc {
+			kb := min(plan.kc, k-pc)
+			betaBlock := g.beta
 			if pc > 0 {
 				betaBlock = 1
 			}
+			nFull := nb / nr * nr // columns of B read in place when not packed
+			if plan.packB {
+				packB(buf.b, b, g.transB, pc, jc, kb, nb, nr)
+			} else if nFull < nb {
+				packB(buf.bEdge, b, g.transB, pc, jc+nFull, kb, nb-nFull, nr)
+			}
 			for ic := 0; ic < m; ic += gk.mc {
 				mb := min(gk.mc, m-ic)
-				packA(buf.a, a, transA, ic, pc, mb, kb, mr)
+				mFull := mb / mr * mr
+				if plan.packA {
+					packA(buf.a, a, g.transA, ic, pc, mb, kb, mr)
+				} else if mFull < mb {
+					packA(buf.aEdge, a, g.transA, ic+mFull, pc, mb-mFull, kb, mr)
+				}
 				for jr := 0; jr < nb; jr += nr {
-					bp := buf.b[jr*kb : jr*kb+nr*kb]
+					var bp []float32
+					bStep := nr
+					switch {
+					case plan.packB:
+						bp = buf.b[jr*kb : jr*kb+nr*kb]
+					case jr < nFull:
+						bp, bStep = b.Data[pc*b.Stride+jc+jr:], b.Stride
+					default:
+						bp = buf.bEdge[:nr*kb]
+					}
+					off := ic*c.Stride + jc + jr
 					for ir := 0; ir < mb; ir += mr {
-						ap := buf.a[ir*kb : ir*kb+mr*kb]
-						off := (ic+ir)*c.Stride + jc + jr
-						gk.micro(kb, alpha, ap, bp, betaBlock, c.Data[off:], c.Stride, min(mr, mb-ir), min(nr, nb-jr))
+						var ap []float32
+						aRow, aStep := 1, mr
+						switch {
+						case plan.packA:
+							ap = buf.a[ir*kb : ir*kb+mr*kb]
+						case ir >= mFull:
+							ap = buf.aEdge[:mr*kb]
+						case g.transA:
+							ap, aStep = a.Data[pc*a.Stride+ic+ir:], a.Stride
+						default:
+							ap, aRow, aStep = a.Data[(ic+ir)*a.Stride+pc:], a.Stride, 1
+						}
+						rows, cols := min(mr, mb-ir), min(nr, nb-jr)
+						if gk.strided != nil {
+							gk.strided(kb, g.alpha, ap, aRow, aStep, bp, bStep, betaBlock, c.Data[off+ir*c.Stride:], c.Stride, rows, cols)
+						} else {
+							gk.micro(kb, g.alpha, ap, bp, betaBlock, c.Data[off+ir*c.Stride:], c.Stride, rows, cols)
+						}
 					}
 				}
 			}

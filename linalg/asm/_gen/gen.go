@@ -1,0 +1,32 @@
+// Command _gen writes mlpgo's amd64 kernels with avo. One run writes one
+// family of kernels, chosen with -kernels, to the -out and -stubs files:
+//
+//	go run . -kernels gemm -out ../gemm_avx2_amd64.s -stubs ../gemm_avx2_amd64.go
+//
+// The go:generate lines in ../doc.go list every run.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	. "github.com/mmcloughlin/avo/build"
+)
+
+var families = map[string]func(){
+	"gemm": gemmAVX2,
+}
+
+func main() {
+	kernels := flag.String("kernels", "", "kernel family to generate (gemm)")
+	flag.Parse()
+	gen, ok := families[*kernels]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "_gen: unknown -kernels %q (want gemm)\n", *kernels)
+		os.Exit(2)
+	}
+	ConstraintExpr("amd64,!purego")
+	gen()
+	Generate()
+}
