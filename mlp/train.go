@@ -1,0 +1,400 @@
+package mlp
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/mlpgo/mlpgo/linalg"
+)
+
+// Progress reports Fit's progress to its callback: once after every
+// minibatch, then once more when the epoch's evaluation is done.
+type Progress struct {
+	// Epoch is the epoch in progress, from 1; Epochs is the last one.
+	Epoch, Epochs int
+	// Batch minibatches of the epoch's Batches are done.
+	Batch, Batches int
+	// EpochDone is set on the epoch's last report, once Stats holds its
+	// evaluation.
+	EpochDone bool
+	Stats     EpochStats
+}
+
+// trainState is everything training continues from besides the weights:
+// what a checkpoint holds.
+type trainState struct {
+	pcg  *rand.PCG
+	rand *rand.Rand
+
+	epoch int      // epochs completed
+	batch int      // minibatches completed in epoch epoch+1
+	perm  []uint32 // epoch epoch+1's row order, valid while batch > 0
+	steps int64    // optimizer steps taken (Adam's t)
+
+	// moments holds the optimizer's per-parameter state, indexed like
+	// Network.params: one slice (velocity) for Momentum and Nesterov, two
+	// (first and second moments) for Adam, none for SGD.
+	moments [][][]float32
+
+	// Early stopping: the best validation accuracy, its epoch, the epochs
+	// since, a copy of its parameters, and whether training has stopped.
+	bestAcc   float64
+	bestEpoch int
+	badEpochs int
+	best      [][]float32
+	stopped   bool
+	history   History
+}
+
+func newTrainState(n *Network) *trainState {
+	pcg := rand.NewPCG(n.cfg.Seed, pcgStream)
+	st := &trainState{pcg: pcg, rand: rand.New(pcg), bestAcc: math.Inf(-1)}
+	st.allocate(n)
+	return st
+}
+
+// allocate sizes the optimizer and early-stopping buffers for n.
+func (st *trainState) allocate(n *Network) {
+	k := 0
+	switch n.cfg.Optimizer {
+	case Momentum, Nesterov:
+		k = 1
+	case Adam:
+		k = 2
+	}
+	params := n.params()
+	st.moments = make([][][]float32, len(params))
+	for i, p := range params {
+		for range k {
+			st.moments[i] = append(st.moments[i], make([]float32, len(p)))
+		}
+	}
+	if n.cfg.Patience > 0 {
+		st.best = make([][]float32, len(params))
+		for i, p := range params {
+			st.best[i] = make([]float32, len(p))
+		}
+	}
+	st.history = make(History, 0, n.cfg.Epochs)
+}
+
+// params returns every parameter tensor as a flat slice: layer 0's
+// weights, its bias, layer 1's weights, ...
+func (n *Network) params() [][]float32 {
+	p := make([][]float32, 0, 2*len(n.layers))
+	for _, ly := range n.layers {
+		p = append(p, ly.w.Data, ly.b)
+	}
+	return p
+}
+
+// trainer is Fit's workspace, allocated once when Fit starts so that a
+// training step allocates nothing.
+type trainer struct {
+	n  *Network
+	st *trainState
+	x  linalg.Matrix
+	y  []uint8
+
+	xb     linalg.Matrix   // the minibatch's rows, gathered
+	yb     []uint8         // and labels
+	acts   []linalg.Matrix // layer outputs; the last becomes the output delta
+	deltas []linalg.Matrix // deltas[l] is the delta of hidden layer l
+	gw     []linalg.Matrix // weight gradients (unused by fused SGD)
+	gb     [][]float32     // bias gradients
+	params [][]float32
+	eval   *forwardWork
+
+	outAct  linalg.Activation
+	softmax bool
+	eta, l2 float32
+	// grads makes step compute every gradient into gw and gb before the
+	// update, even for SGD, which otherwise accumulates straight into W.
+	grads bool
+}
+
+func newTrainer(n *Network, x linalg.Matrix, y []uint8) *trainer {
+	bs := n.cfg.BatchSize
+	t := &trainer{
+		n: n, st: n.train, x: x, y: y,
+		xb:     linalg.New(bs, n.Inputs()),
+		yb:     make([]uint8, bs),
+		params: n.params(),
+		eval:   newForwardWork(n.sizes, chunkRows),
+		eta:    float32(n.cfg.Eta),
+		l2:     n.l2(),
+	}
+	t.outAct, t.softmax = n.outputActivation()
+	for l, ly := range n.layers {
+		t.acts = append(t.acts, linalg.New(bs, ly.w.Cols))
+		if l > 0 {
+			t.deltas = append(t.deltas, linalg.New(bs, ly.w.Rows))
+		}
+		t.gw = append(t.gw, linalg.New(ly.w.Rows, ly.w.Cols))
+		t.gb = append(t.gb, make([]float32, ly.w.Cols))
+	}
+	return t
+}
+
+// step trains on the minibatch of the given rows: gather, forward,
+// backward and update. It returns false, before touching the weights, if
+// the outputs are not finite.
+func (t *trainer) step(rows []uint32) bool {
+	for i, r := range rows {
+		copy(t.xb.Row(i), t.x.Row(int(r)))
+		t.yb[i] = t.y[r]
+	}
+	return t.forwardBackward()
+}
+
+// forwardBackward runs the gathered minibatch forward, then backward,
+// updating each layer as soon as the delta below it no longer needs its
+// weights (or, with t.grads, only computing the gradients).
+func (t *trainer) forwardBackward() bool {
+	n := t.n
+	last := len(n.layers) - 1
+	in := t.xb
+	for l, ly := range n.layers {
+		linalg.Gemm(false, false, 1, in, ly.w, 0, t.acts[l])
+		f := n.cfg.Activation
+		if l == last {
+			f = t.outAct
+		}
+		linalg.BiasActivate(t.acts[l], ly.b, f)
+		in = t.acts[l]
+	}
+	out := t.acts[last]
+	if t.softmax {
+		linalg.SoftmaxRows(out)
+	}
+	if _, _, ok := firstNonFinite(out); !ok {
+		return false
+	}
+	// delta_out = a_out - y_onehot, in place.
+	for i, c := range t.yb {
+		out.Row(i)[c] -= 1
+	}
+	if !t.grads {
+		t.st.steps++
+	}
+	delta := out
+	for l := last; l >= 0; l-- {
+		ly := n.layers[l]
+		prev := t.xb
+		if l > 0 {
+			prev = t.acts[l-1]
+		}
+		var next linalg.Matrix
+		if l > 0 {
+			// delta_{l-1} = (delta_l · W_lᵀ) ⊙ f'(z_{l-1}), before W_l changes.
+			next = t.deltas[l-1]
+			linalg.Gemm(false, true, 1, delta, ly.w, 0, next)
+			linalg.ActivationGrad(next, prev, n.cfg.Activation)
+		}
+		linalg.ColSums(t.gb[l], delta)
+		if !t.grads && n.cfg.Optimizer == SGD {
+			// The seed's W -= eta*(grad + l2*W), with the gradient
+			// product accumulated straight into W.
+			if t.l2 != 0 {
+				linalg.Axpby(1, ly.w, -t.eta*t.l2, ly.w)
+			}
+			linalg.Gemm(true, false, -t.eta, prev, delta, 1, ly.w)
+			linalg.AxpbyVec(1, ly.b, -t.eta, t.gb[l])
+		} else {
+			linalg.Gemm(true, false, 1, prev, delta, 0, t.gw[l])
+			if !t.grads {
+				t.update(2*l, ly.w.Data, t.gw[l].Data, t.l2)
+				t.update(2*l+1, ly.b, t.gb[l], 0)
+			}
+		}
+		delta = next
+	}
+	return true
+}
+
+// update applies the optimizer to parameter p (index into t.params) with
+// values w and gradient g (which it may overwrite), adding l2·w to the
+// gradient first. SGD is fused into forwardBackward, which never calls
+// update for it.
+func (t *trainer) update(p int, w, g []float32, l2 float32) {
+	cfg := &t.n.cfg
+	if l2 != 0 {
+		linalg.AxpbyVec(1, g, l2, w)
+	}
+	m := t.st.moments[p]
+	switch cfg.Optimizer {
+	case Momentum:
+		linalg.AxpbyVec(float32(cfg.Momentum), m[0], -t.eta, g)
+		linalg.AxpbyVec(1, w, 1, m[0])
+	case Nesterov:
+		mu := float32(cfg.Momentum)
+		linalg.AxpbyVec(mu, m[0], -t.eta, g)
+		linalg.AxpbyVec(1, w, mu, m[0])
+		linalg.AxpbyVec(1, w, -t.eta, g)
+	case Adam:
+		steps := float64(t.st.steps)
+		b1, b2 := cfg.Beta1, cfg.Beta2
+		adamUpdate(w, g, m[0], m[1], float32(b1), float32(b2),
+			float32(cfg.Eta/(1-math.Pow(b1, steps))),
+			float32(1/math.Sqrt(1-math.Pow(b2, steps))),
+			float32(cfg.Epsilon))
+	}
+}
+
+// adamUpdate is Adam's step for one tensor, as PyTorch computes it:
+// m = b1·m + (1-b1)·g; v = b2·v + (1-b2)·g²;
+// w -= lr·m / (sqrt(v)·vscale + eps), where lr = eta/(1-b1^t) and
+// vscale = 1/sqrt(1-b2^t) are the bias corrections.
+func adamUpdate(w, g, m, v []float32, b1, b2, lr, vscale, eps float32) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	for i := range w {
+		gi := g[i]
+		mi := b1*m[i] + (1-b1)*gi
+		vi := b2*v[i] + (1-b2)*gi*gi
+		m[i], v[i] = mi, vi
+		w[i] -= lr * mi / (float32(math.Sqrt(float64(vi)))*vscale + eps)
+	}
+}
+
+// Fit trains the network on the rows of xTrain with labels yTrain for the
+// configured number of epochs, evaluating it after each epoch on the
+// training set (cost and accuracy, from one forward pass) and on the
+// validation set xValid, yValid, which may be empty (zero rows and no
+// labels). It returns the history of every epoch trained so far.
+//
+// A network from New starts at epoch 1; one loaded from a checkpoint
+// continues where the checkpoint was taken, and Fit must then get the same
+// data. Calling Fit again after it returned early continues the same way.
+//
+// progress, if not nil, is called on Fit's goroutine after every minibatch
+// and after every epoch's evaluation; it may call SaveCheckpoint. When ctx
+// is cancelled, Fit returns after the minibatch in progress with an error
+// wrapping ctx.Err(); the network can then be checkpointed or trained
+// further. With Patience set, the network ends with the weights of the
+// epoch of best validation accuracy.
+//
+// Fit rejects data with NaN or Inf (ErrNonFinite) or that does not fit the
+// network (ErrData), and stops with ErrDiverged if the outputs, cost or
+// weights become NaN or Inf; the weights are then unusable.
+func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8, xValid linalg.Matrix, yValid []uint8, progress func(Progress)) (History, error) {
+	if n.train == nil {
+		return nil, fmt.Errorf("mlp: Fit: %w", ErrNoTrainingState)
+	}
+	if err := n.checkData(xTrain, yTrain, xValid, yValid); err != nil {
+		return n.History(), err
+	}
+	st, cfg := n.train, &n.cfg
+	hasValid := xValid.Rows > 0
+	bs := cfg.BatchSize
+	batches := xTrain.Rows / bs
+	t := newTrainer(n, xTrain, yTrain)
+	done := ctx.Done()
+	for !st.stopped && st.epoch < cfg.Epochs {
+		start := time.Now()
+		epoch := st.epoch + 1
+		if st.batch == 0 {
+			st.perm = st.perm[:0]
+			for i := range xTrain.Rows {
+				st.perm = append(st.perm, uint32(i))
+			}
+			if !cfg.NoShuffle {
+				st.rand.Shuffle(len(st.perm), func(i, j int) { st.perm[i], st.perm[j] = st.perm[j], st.perm[i] })
+			}
+		}
+		for st.batch < batches {
+			select {
+			case <-done:
+				return n.History(), fmt.Errorf("mlp: Fit: stopped in epoch %d after %d of %d minibatches: %w", epoch, st.batch, batches, ctx.Err())
+			default:
+			}
+			if !t.step(st.perm[st.batch*bs : (st.batch+1)*bs]) {
+				return n.History(), divergedError(epoch, st.batch+1, cfg.Eta, "the network's outputs")
+			}
+			st.batch++
+			if progress != nil {
+				progress(Progress{Epoch: epoch, Epochs: cfg.Epochs, Batch: st.batch, Batches: batches})
+			}
+		}
+		cost, correct := n.evaluate(t.eval, xTrain, yTrain, true)
+		if math.IsNaN(cost) || math.IsInf(cost, 0) {
+			return n.History(), divergedError(epoch, batches, cfg.Eta, "the cost")
+		}
+		stats := EpochStats{Epoch: epoch, Cost: cost, TrainAcc: fraction(correct, xTrain.Rows), ValidAcc: math.NaN()}
+		if hasValid {
+			_, vc := n.evaluate(t.eval, xValid, yValid, false)
+			stats.ValidAcc = fraction(vc, xValid.Rows)
+		}
+		st.batch, st.epoch = 0, epoch
+		n.epochs = epoch
+		if cfg.Patience > 0 {
+			st.earlyStopping(n, t.params, stats.ValidAcc, epoch)
+		}
+		stats.Seconds = time.Since(start).Seconds()
+		st.history = append(st.history, stats)
+		if progress != nil {
+			progress(Progress{Epoch: epoch, Epochs: cfg.Epochs, Batch: batches, Batches: batches, EpochDone: true, Stats: stats})
+		}
+	}
+	if cfg.Patience > 0 && st.bestEpoch > 0 {
+		for i, p := range t.params {
+			copy(p, st.best[i])
+		}
+		n.epochs = st.bestEpoch
+	}
+	return n.History(), nil
+}
+
+// earlyStopping records the epoch's validation accuracy, keeping a copy of
+// the parameters when it is the best so far, and stops training after
+// Patience epochs without improvement.
+func (st *trainState) earlyStopping(n *Network, params [][]float32, validAcc float64, epoch int) {
+	if validAcc > st.bestAcc {
+		st.bestAcc, st.bestEpoch, st.badEpochs = validAcc, epoch, 0
+		for i, p := range params {
+			copy(st.best[i], p)
+		}
+		return
+	}
+	st.badEpochs++
+	if st.badEpochs >= n.cfg.Patience {
+		st.stopped = true
+	}
+}
+
+func divergedError(epoch, batch int, eta float64, what string) error {
+	return fmt.Errorf("mlp: Fit: %w in epoch %d, minibatch %d: %s became NaN or Inf; try a smaller learning rate than %g",
+		ErrDiverged, epoch, batch, what, eta)
+}
+
+// checkData validates Fit's inputs.
+func (n *Network) checkData(xTrain linalg.Matrix, yTrain []uint8, xValid linalg.Matrix, yValid []uint8) error {
+	if err := n.checkInput("Fit: training data", xTrain); err != nil {
+		return err
+	}
+	if err := n.checkLabels("Fit: training data", xTrain, yTrain); err != nil {
+		return err
+	}
+	if xTrain.Rows < n.cfg.BatchSize {
+		return fmt.Errorf("mlp: Fit: %w: %d training rows are fewer than one minibatch of %d", ErrData, xTrain.Rows, n.cfg.BatchSize)
+	}
+	if xTrain.Rows > math.MaxUint32 {
+		return fmt.Errorf("mlp: Fit: %w: %d training rows, at most %d are supported", ErrData, xTrain.Rows, uint32(math.MaxUint32))
+	}
+	if st := n.train; st.batch > 0 && len(st.perm) != xTrain.Rows {
+		return fmt.Errorf("mlp: Fit: %w: training resumes in the middle of an epoch over %d rows, but got %d rows", ErrData, len(st.perm), xTrain.Rows)
+	}
+	if xValid.Rows > 0 || len(yValid) > 0 {
+		if err := n.checkInput("Fit: validation data", xValid); err != nil {
+			return err
+		}
+		if err := n.checkLabels("Fit: validation data", xValid, yValid); err != nil {
+			return err
+		}
+	} else if n.cfg.Patience > 0 {
+		return fmt.Errorf("mlp: Fit: %w: early stopping (Patience %d) needs a validation set", ErrConfig, n.cfg.Patience)
+	}
+	return nil
+}
