@@ -1,0 +1,300 @@
+package mlp
+
+import (
+	"context"
+	"errors"
+	"math"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/mlpgo/mlpgo/linalg"
+)
+
+// TestStepAllocs checks that a training step allocates nothing once Fit's
+// workspace exists, for every optimizer and output.
+func TestStepAllocs(t *testing.T) {
+	x, y := blobs(400, 50, 10, 1)
+	for _, opt := range []Optimizer{SGD, Momentum, Nesterov, Adam} {
+		for _, out := range []Output{SigmoidOutput, SoftmaxOutput} {
+			t.Run(opt.String()+"/"+out.String(), func(t *testing.T) {
+				n, err := New(50, 10, Config{Optimizer: opt, Output: out, Hidden: []int{30, 20}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				tr := newTrainer(n, x, y)
+				rows := make([]uint32, 100)
+				for i := range rows {
+					rows[i] = uint32(3 * i)
+				}
+				if allocs := testing.AllocsPerRun(50, func() { tr.step(rows) }); allocs != 0 {
+					t.Errorf("training step: %g allocations, want 0", allocs)
+				}
+			})
+		}
+	}
+}
+
+// weightBits returns every parameter's bits, for bit-exact comparisons.
+func weightBits(n *Network) []uint32 {
+	var bits []uint32
+	for _, p := range n.params() {
+		for _, v := range p {
+			bits = append(bits, math.Float32bits(v))
+		}
+	}
+	return bits
+}
+
+func equalBits(a, b []uint32) (int, bool) {
+	if len(a) != len(b) {
+		return -1, false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return i, false
+		}
+	}
+	return 0, true
+}
+
+// TestDeterminism checks that training gives bit-identical weights for the
+// same config and data, whatever GOMAXPROCS, on every kernel set.
+func TestDeterminism(t *testing.T) {
+	x, y := blobs(1000, 64, 10, 4)
+	cfg := Config{Hidden: []int{48, 32}, Optimizer: Adam, Activation: linalg.ReLU, Output: SoftmaxOutput, Epochs: 3, BatchSize: 50}
+	train := func(procs int) []uint32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		n, err := New(64, 10, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Fit(t.Context(), x, y, linalg.Matrix{}, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		return weightBits(n)
+	}
+	for _, isa := range linalg.Available() {
+		t.Run(isa, func(t *testing.T) {
+			restore, err := linalg.UseISA(isa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore()
+			base := train(1)
+			for _, procs := range []int{1, 2, 4} {
+				if i, ok := equalBits(base, train(procs)); !ok {
+					t.Errorf("GOMAXPROCS=%d: weights differ from GOMAXPROCS=1 at parameter %d", procs, i)
+				}
+			}
+		})
+	}
+}
+
+// TestCancel cancels training in the middle of an epoch: Fit must stop
+// after the minibatch in progress with the context's error, and a second
+// Fit must continue to the weights of an uninterrupted run.
+func TestCancel(t *testing.T) {
+	x, y := blobs(300, 8, 3, 5)
+	xv, yv := blobs(50, 8, 3, 6)
+	cfg := Config{Hidden: []int{6}, Optimizer: Momentum, Epochs: 4, BatchSize: 40}
+	full, err := New(8, 3, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := full.Fit(t.Context(), x, y, xv, yv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	n, _ := New(8, 3, cfg)
+	ctx, cancel := context.WithCancel(t.Context())
+	calls := 0
+	_, err = n.Fit(ctx, x, y, xv, yv, func(p Progress) {
+		calls++
+		if p.Epoch == 2 && p.Batch == 3 && !p.EpochDone {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Fit after cancel: error %v, want context.Canceled", err)
+	}
+	if got := n.train.epoch*7 + n.train.batch; got != 7+3 {
+		t.Fatalf("cancelled after %d minibatches (epoch %d, batch %d), want 10", got, n.train.epoch, n.train.batch)
+	}
+	if calls != 7+1+3 {
+		t.Errorf("progress called %d times before the cancel took effect, want 11", calls)
+	}
+	got, err := n.Fit(t.Context(), x, y, xv, yv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i, ok := equalBits(weightBits(full), weightBits(n)); !ok {
+		t.Errorf("weights after cancel and continue differ from an uninterrupted run at parameter %d", i)
+	}
+	compareHistories(t, got, want)
+}
+
+// compareHistories fails t unless got and want agree in every field but
+// Seconds.
+func compareHistories(t *testing.T, got, want History) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("history has %d epochs, want %d", len(got), len(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		g.Seconds, w.Seconds = 0, 0
+		if g != w && !(math.IsNaN(g.ValidAcc) && math.IsNaN(w.ValidAcc)) {
+			t.Errorf("history[%d] = %+v, want %+v", i, g, w)
+		}
+	}
+}
+
+// TestProgress checks the callback's reports against the history.
+func TestProgress(t *testing.T) {
+	x, y := blobs(130, 5, 3, 9)
+	n, err := New(5, 3, Config{Hidden: []int{4}, Epochs: 3, BatchSize: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batches, epochs []Progress
+	h, err := n.Fit(t.Context(), x, y, x, y, func(p Progress) {
+		if p.EpochDone {
+			epochs = append(epochs, p)
+		} else {
+			batches = append(batches, p)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batches) != 3*4 || len(epochs) != 3 {
+		t.Fatalf("%d batch and %d epoch reports, want 12 and 3", len(batches), len(epochs))
+	}
+	for i, p := range batches {
+		if want := (Progress{Epoch: i/4 + 1, Epochs: 3, Batch: i%4 + 1, Batches: 4}); p != want {
+			t.Errorf("batch report %d = %+v, want %+v", i, p, want)
+		}
+	}
+	for i, p := range epochs {
+		if p.Epoch != i+1 || p.Stats != h[i] {
+			t.Errorf("epoch report %d = %+v, want epoch %d and stats %+v", i, p, i+1, h[i])
+		}
+	}
+	if again, err := n.Fit(t.Context(), x, y, x, y, nil); err != nil || len(again) != 3 {
+		t.Errorf("Fit on a trained network: %d epochs, error %v; want the 3 epochs again and no error", len(again), err)
+	}
+	if got, want := n.Epochs(), 3; got != want {
+		t.Errorf("Epochs() = %d, want %d", got, want)
+	}
+}
+
+// TestDivergence checks that a learning rate far too large stops training
+// with ErrDiverged naming the epoch and minibatch and suggesting a smaller
+// learning rate.
+func TestDivergence(t *testing.T) {
+	x, y := blobs(200, 10, 3, 1)
+	for i := range x.Data {
+		x.Data[i] *= 1e3
+	}
+	n, err := New(10, 3, Config{Hidden: []int{20}, Activation: linalg.ReLU, Output: SoftmaxOutput, Eta: 1e3, BatchSize: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = n.Fit(t.Context(), x, y, linalg.Matrix{}, nil, nil)
+	if !errors.Is(err, ErrDiverged) {
+		t.Fatalf("Fit with eta 1e3: error %v, want ErrDiverged", err)
+	}
+	for _, want := range []string{"epoch 1, minibatch", "smaller learning rate"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+}
+
+// TestFitRejects checks Fit's validation of its inputs.
+func TestFitRejects(t *testing.T) {
+	x, y := blobs(100, 4, 3, 1)
+	nan := linalg.New(100, 4)
+	nan.CopyFrom(x)
+	nan.Set(17, 2, float32(math.NaN()))
+	inf := linalg.New(10, 4)
+	inf.Set(3, 1, float32(math.Inf(-1)))
+	badLabels := append([]uint8(nil), y...)
+	badLabels[5] = 3
+	tests := []struct {
+		name   string
+		cfg    Config
+		x      linalg.Matrix
+		y      []uint8
+		xv     linalg.Matrix
+		yv     []uint8
+		target error
+		msg    string
+	}{
+		{"NaN input", Config{}, nan, y, linalg.Matrix{}, nil, ErrNonFinite, "row 17, column 2"},
+		{"Inf in validation", Config{}, x, y, inf, make([]uint8, 10), ErrNonFinite, "validation data: input contains NaN or Inf: row 3, column 1"},
+		{"label out of range", Config{}, x, badLabels, linalg.Matrix{}, nil, ErrData, "label 3 of row 5"},
+		{"label count", Config{}, x, y[:99], linalg.Matrix{}, nil, ErrData, "99 labels for 100 rows"},
+		{"columns", Config{}, x.View(0, 0, 100, 3), y, linalg.Matrix{}, nil, ErrData, "3 columns"},
+		{"fewer rows than a batch", Config{BatchSize: 101}, x, y, linalg.Matrix{}, nil, ErrData, "fewer than one minibatch"},
+		{"patience without validation", Config{Patience: 3}, x, y, linalg.Matrix{}, nil, ErrConfig, "needs a validation set"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := New(4, 3, tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := weightBits(n)
+			_, err = n.Fit(t.Context(), tc.x, tc.y, tc.xv, tc.yv, nil)
+			if !errors.Is(err, tc.target) || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("Fit: error %v, want %v containing %q", err, tc.target, tc.msg)
+			}
+			if _, ok := equalBits(before, weightBits(n)); !ok {
+				t.Error("a rejected Fit changed the weights")
+			}
+		})
+	}
+}
+
+// TestEarlyStopping trains against a validation set the network cannot
+// learn (random labels), so its accuracy soon stops improving: training
+// must stop Patience epochs after the best one and keep that epoch's
+// weights.
+func TestEarlyStopping(t *testing.T) {
+	x, y := blobs(400, 6, 3, 2)
+	xv, _ := blobs(200, 6, 3, 3)
+	_, yv := blobs(200, 6, 3, 4)
+	const patience = 3
+	n, err := New(6, 3, Config{Hidden: []int{8}, Optimizer: Adam, Eta: 0.01, Epochs: 100, BatchSize: 20, Patience: patience})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshots := map[int][]uint32{}
+	h, err := n.Fit(t.Context(), x, y, xv, yv, func(p Progress) {
+		if p.EpochDone {
+			snapshots[p.Epoch] = weightBits(n)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := 0
+	for i, e := range h {
+		if e.ValidAcc > h[best].ValidAcc {
+			best = i
+		}
+	}
+	if len(h) == 100 || len(h) != best+1+patience {
+		t.Fatalf("trained %d epochs with the best validation accuracy in epoch %d, want to stop %d epochs after it",
+			len(h), best+1, patience)
+	}
+	if i, ok := equalBits(weightBits(n), snapshots[best+1]); !ok {
+		t.Errorf("final weights differ from those of the best epoch %d at parameter %d", best+1, i)
+	}
+	if n.Epochs() != best+1 {
+		t.Errorf("Epochs() = %d, want the best epoch %d", n.Epochs(), best+1)
+	}
+}
