@@ -295,20 +295,17 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 	for !st.stopped && st.epoch < cfg.Epochs {
 		start := time.Now()
 		epoch := st.epoch + 1
-		if st.batch == 0 {
-			st.perm = st.perm[:0]
-			for i := range xTrain.Rows {
-				st.perm = append(st.perm, uint32(i))
-			}
-			if !cfg.NoShuffle {
-				st.rand.Shuffle(len(st.perm), func(i, j int) { st.perm[i], st.perm[j] = st.perm[j], st.perm[i] })
-			}
-		}
 		for st.batch < batches {
 			select {
 			case <-done:
 				return n.History(), fmt.Errorf("mlp: Fit: stopped in epoch %d after %d of %d minibatches: %w", epoch, st.batch, batches, ctx.Err())
 			default:
+			}
+			if st.batch == 0 {
+				// Draw the epoch's order only when its first minibatch is
+				// certain to run, so a stop between epochs leaves the
+				// generator where an uninterrupted run has it.
+				st.shuffle(xTrain.Rows, !cfg.NoShuffle)
 			}
 			if !t.step(st.perm[st.batch*bs : (st.batch+1)*bs]) {
 				return n.History(), divergedError(epoch, st.batch+1, cfg.Eta, "the network's outputs")
@@ -345,6 +342,17 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 		n.epochs = st.bestEpoch
 	}
 	return n.History(), nil
+}
+
+// shuffle sets perm to 0..rows-1, shuffled if shuffle is set.
+func (st *trainState) shuffle(rows int, shuffle bool) {
+	st.perm = st.perm[:0]
+	for i := range rows {
+		st.perm = append(st.perm, uint32(i))
+	}
+	if shuffle {
+		st.rand.Shuffle(len(st.perm), func(i, j int) { st.perm[i], st.perm[j] = st.perm[j], st.perm[i] })
+	}
 }
 
 // earlyStopping records the epoch's validation accuracy, keeping a copy of

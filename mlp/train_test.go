@@ -95,9 +95,9 @@ func TestDeterminism(t *testing.T) {
 // after the minibatch in progress with the context's error, and a second
 // Fit must continue to the weights of an uninterrupted run.
 func TestCancel(t *testing.T) {
-	x, y := blobs(300, 8, 3, 5)
-	xv, yv := blobs(50, 8, 3, 6)
-	cfg := Config{Hidden: []int{6}, Optimizer: Momentum, Epochs: 4, BatchSize: 40}
+	all, labels := blobs(350, 8, 3, 5)
+	x, y, xv, yv := all.RowSlice(0, 300), labels[:300], all.RowSlice(300, 350), labels[300:]
+	cfg := Config{Hidden: []int{6}, Optimizer: Momentum, Epochs: 4, BatchSize: 40} // 7 minibatches an epoch
 	full, err := New(8, 3, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -106,33 +106,48 @@ func TestCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	n, _ := New(8, 3, cfg)
-	ctx, cancel := context.WithCancel(t.Context())
-	calls := 0
-	_, err = n.Fit(ctx, x, y, xv, yv, func(p Progress) {
-		calls++
-		if p.Epoch == 2 && p.Batch == 3 && !p.EpochDone {
-			cancel()
-		}
-	})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Fit after cancel: error %v, want context.Canceled", err)
+	tests := []struct {
+		name         string
+		epoch, batch int // cancel in this report
+		done         bool
+		wantBatches  int // minibatches done when Fit returns
+	}{
+		{"mid-epoch", 2, 3, false, 7 + 3},
+		{"last minibatch", 1, 7, false, 7},
+		{"between epochs", 2, 7, true, 14},
 	}
-	if got := n.train.epoch*7 + n.train.batch; got != 7+3 {
-		t.Fatalf("cancelled after %d minibatches (epoch %d, batch %d), want 10", got, n.train.epoch, n.train.batch)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n, _ := New(8, 3, cfg)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			reports := 0
+			_, err = n.Fit(ctx, x, y, xv, yv, func(p Progress) {
+				reports++
+				if p.Epoch == tc.epoch && p.Batch == tc.batch && p.EpochDone == tc.done {
+					cancel()
+				}
+			})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Fit after cancel: error %v, want context.Canceled", err)
+			}
+			if got := n.train.epoch*7 + n.train.batch; got != tc.wantBatches {
+				t.Fatalf("cancelled after %d minibatches (epoch %d, batch %d), want %d", got, n.train.epoch, n.train.batch, tc.wantBatches)
+			}
+			// One report per minibatch plus one per evaluated epoch.
+			if want := tc.wantBatches + tc.wantBatches/7; reports != want {
+				t.Errorf("progress called %d times before the cancel took effect, want %d", reports, want)
+			}
+			got, err := n.Fit(t.Context(), x, y, xv, yv, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i, ok := equalBits(weightBits(full), weightBits(n)); !ok {
+				t.Errorf("weights after cancel and continue differ from an uninterrupted run at parameter %d", i)
+			}
+			compareHistories(t, got, want)
+		})
 	}
-	if calls != 7+1+3 {
-		t.Errorf("progress called %d times before the cancel took effect, want 11", calls)
-	}
-	got, err := n.Fit(t.Context(), x, y, xv, yv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if i, ok := equalBits(weightBits(full), weightBits(n)); !ok {
-		t.Errorf("weights after cancel and continue differ from an uninterrupted run at parameter %d", i)
-	}
-	compareHistories(t, got, want)
 }
 
 // compareHistories fails t unless got and want agree in every field but

@@ -1,0 +1,172 @@
+package mlp
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mlpgo/mlpgo/linalg"
+)
+
+// trained returns a small network trained for a few epochs on blobs, and
+// held-out data.
+func trained(t testing.TB, cfg Config) (*Network, linalg.Matrix, []uint8) {
+	t.Helper()
+	x, y := blobs(1100, 12, 5, 11)
+	if cfg.Epochs == 0 {
+		cfg.Epochs = 3
+	}
+	n, err := New(12, 5, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Fit(t.Context(), x.RowSlice(0, 600), y[:600], linalg.Matrix{}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	return n, x.RowSlice(600, 1100), y[600:]
+}
+
+// TestPredictMatchesReference checks Predict, PredictProba and Evaluate
+// against the float64 reference network.
+func TestPredictMatchesReference(t *testing.T) {
+	for _, out := range []Output{SigmoidOutput, SoftmaxOutput} {
+		t.Run(out.String(), func(t *testing.T) {
+			n, x, y := trained(t, Config{Output: out, Hidden: []int{9, 7}, Activation: linalg.Tanh, Eta: 0.002})
+			ref := newRef(n)
+			pred := make([]int, x.Rows)
+			if err := n.Predict(pred, x); err != nil {
+				t.Fatal(err)
+			}
+			proba := linalg.New(x.Rows, 5)
+			if err := n.PredictProba(proba, x); err != nil {
+				t.Fatal(err)
+			}
+			correct := 0
+			for i, row := range rows64(x) {
+				acts, z := ref.forward(row)
+				a := acts[len(acts)-1]
+				sum := 0.0
+				for o := range a {
+					if got := float64(proba.At(i, o)); !closeTo(got, a[o], 1e-5) {
+						t.Fatalf("PredictProba[%d,%d] = %g, want %g", i, o, got, a[o])
+					}
+					sum += float64(proba.At(i, o))
+				}
+				if out == SoftmaxOutput && math.Abs(sum-1) > 1e-5 {
+					t.Errorf("PredictProba row %d sums to %g, want 1", i, sum)
+				}
+				if z[pred[i]] < slicesMax(z)-1e-5 {
+					t.Errorf("Predict[%d] = %d with z %v, want its argmax", i, pred[i], z)
+				}
+				if pred[i] == int(y[i]) {
+					correct++
+				}
+			}
+			cost, acc, err := n.Evaluate(x, y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantCost := ref.dataCost(rows64(x), y) + n.cfg.L2*ref.sumSquares()
+			if !closeTo(cost, wantCost, 1e-5) {
+				t.Errorf("Evaluate cost = %.9g, want %.9g", cost, wantCost)
+			}
+			if want := float64(correct) / float64(x.Rows); acc != want {
+				t.Errorf("Evaluate accuracy = %g, want %g", acc, want)
+			}
+			if a, err := n.Accuracy(x, y); err != nil || a != acc {
+				t.Errorf("Accuracy = %g, %v; want %g, nil", a, err, acc)
+			}
+		})
+	}
+}
+
+func slicesMax(z []float64) float64 {
+	m := math.Inf(-1)
+	for _, v := range z {
+		m = max(m, v)
+	}
+	return m
+}
+
+// TestPredictAllocs checks that Predict and PredictProba into caller
+// buffers allocate nothing once warm, for one row and for many.
+func TestPredictAllocs(t *testing.T) {
+	n, x, _ := trained(t, Config{})
+	for _, rows := range []int{1, 100, 500} {
+		xs := x.RowSlice(0, rows)
+		pred := make([]int, rows)
+		proba := linalg.New(rows, 5)
+		if allocs := testing.AllocsPerRun(100, func() { n.Predict(pred, xs) }); allocs != 0 {
+			t.Errorf("Predict of %d rows: %g allocations, want 0", rows, allocs)
+		}
+		if allocs := testing.AllocsPerRun(100, func() { n.PredictProba(proba, xs) }); allocs != 0 {
+			t.Errorf("PredictProba of %d rows: %g allocations, want 0", rows, allocs)
+		}
+	}
+}
+
+// TestPredictConcurrent calls Predict from many goroutines at once on one
+// network (run with -race) and checks every result against a sequential
+// call.
+func TestPredictConcurrent(t *testing.T) {
+	n, x, _ := trained(t, Config{Hidden: []int{16, 8}})
+	want := make([]int, x.Rows)
+	if err := n.Predict(want, x); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := range 16 {
+		wg.Go(func() {
+			got := make([]int, x.Rows)
+			for rep := range 20 {
+				lo := (g*37 + rep*11) % x.Rows
+				hi := min(x.Rows, lo+1+(g*rep)%300)
+				if err := n.Predict(got[lo:hi], x.RowSlice(lo, hi)); err != nil {
+					errs <- err
+					return
+				}
+				for i := lo; i < hi; i++ {
+					if got[i] != want[i] {
+						errs <- errors.New("concurrent Predict differs from a sequential one")
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestPredictRejects checks the errors of the inference methods.
+func TestPredictRejects(t *testing.T) {
+	n, x, y := trained(t, Config{})
+	nan := linalg.New(3, 12)
+	nan.Set(2, 5, float32(math.NaN()))
+	tests := []struct {
+		name   string
+		call   func() error
+		target error
+		msg    string
+	}{
+		{"Predict dst length", func() error { return n.Predict(make([]int, 4), x.RowSlice(0, 5)) }, ErrData, "dst has 4 elements for 5 rows"},
+		{"Predict columns", func() error { return n.Predict(make([]int, 5), x.View(0, 0, 5, 11)) }, ErrData, "11 columns"},
+		{"Predict NaN", func() error { return n.Predict(make([]int, 3), nan) }, ErrNonFinite, "row 2, column 5"},
+		{"PredictProba shape", func() error { return n.PredictProba(linalg.New(5, 4), x.RowSlice(0, 5)) }, ErrData, "dst is 5x4, want 5x5"},
+		{"Evaluate labels", func() error { _, _, err := n.Evaluate(x, y[:3]); return err }, ErrData, "3 labels"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if !errors.Is(err, tc.target) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("error %v, want %v containing %q", err, tc.target, tc.msg)
+			}
+		})
+	}
+}
