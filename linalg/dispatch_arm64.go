@@ -21,5 +21,13 @@ var neonKernels = func() kernelSet {
 	// packed B block (2 MiB) in L3 or the system cache. To be tuned on
 	// hardware.
 	ks.gemm = gemmKernel{mr: 8, nr: 12, mc: 128, kc: 256, nc: 2040, micro: asm.GemmNEON8x12}
+	// The ops a sigmoid MLP's training step runs. Tanh, ReLU, LeakyReLU,
+	// their gradients, softmax and the sum of squares stay generic.
+	ks.biasAct[Identity] = asm.AddToNEON
+	ks.biasAct[Sigmoid] = asm.BiasSigmoidNEON
+	ks.actGrad[Sigmoid] = asm.SigmoidGradNEON
+	ks.addTo = asm.AddToNEON
+	ks.axpby = asm.AxpbyNEON
+	ks.argmax = asm.ArgmaxNEON
 	return ks
 }()
