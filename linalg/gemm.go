@@ -129,29 +129,86 @@ func (g gemmArgs) part(i0, i1, j0, j1 int) gemmArgs {
 type gemmPlan struct {
 	kc           int  // depth of a block, balanced so the last one is not a sliver
 	packA, packB bool // pack whole blocks (else whole panels are read in place)
+	// jrInner runs the panels of B in the inner loop, so an A panel stays
+	// in L1 while the B block streams from L2 or L3: A, read in place, is
+	// then read once per block of k instead of once per panel of B. It
+	// pays when A is the larger operand.
+	jrInner bool
 }
 
 func planGemm(gk *gemmKernel, g gemmArgs, m, n, k int) gemmPlan {
 	blocks := (k + gk.kc - 1) / gk.kc
 	p := gemmPlan{kc: (k + blocks - 1) / blocks, packA: true, packB: true}
 	if gk.strided != nil {
-		// In place, A's rows (or columns) are read afresh for every panel
-		// of B and B's rows for every panel of A. That is cheaper than
-		// packing for the MLP's small products; packing wins once a
-		// block is reused many times, and for B also when it is
-		// transposed (its panels would be gathered at every use).
-		p.packA = n > gemmPackAMinN
+		p.packA = false
 		p.packB = g.transB || m > gemmPackBMinM
+		p.jrInner = m >= n
 	}
 	return p
 }
 
-// Packing thresholds of the strided kernels, measured on the benchmark
-// shapes (see BenchmarkGemm).
-const (
-	gemmPackAMinN = 256
-	gemmPackBMinM = 512
-)
+// gemmPackBMinM is the number of rows of A past which packing B pays for
+// the strided kernels, measured on the benchmark shapes (BenchmarkGemm).
+// A is never worth packing for them: they read its rows or columns in place
+// at full speed, and only its ragged edge panels are packed.
+const gemmPackBMinM = 256
+
+// gemmBlock is the state of one kc x nc block of B and one mc x kc block
+// of A in the driver: where each micro-panel comes from.
+type gemmBlock struct {
+	gk           *gemmKernel
+	plan         gemmPlan
+	buf          *gemmBuffers
+	a, b, c      Matrix
+	transA       bool
+	alpha, beta  float32 // beta is 1 after the first block of k
+	ic, pc, jc   int
+	kb           int
+	mFull, nFull int // rows and columns made of whole panels read in place
+}
+
+// micro runs the micro-kernel on the tile at (ir, jr) of the mb x nb block.
+func (blk *gemmBlock) micro(ir, jr, mb, nb int) {
+	gk, c := blk.gk, blk.c
+	ap, aRow, aStep := blk.aPanel(ir)
+	bp, bStep := blk.bPanel(jr)
+	ct := c.Data[(blk.ic+ir)*c.Stride+blk.jc+jr:]
+	rows, cols := min(gk.mr, mb-ir), min(gk.nr, nb-jr)
+	if gk.strided != nil {
+		gk.strided(blk.kb, blk.alpha, ap, aRow, aStep, bp, bStep, blk.beta, ct, c.Stride, rows, cols)
+	} else {
+		gk.micro(blk.kb, blk.alpha, ap, bp, blk.beta, ct, c.Stride, rows, cols)
+	}
+}
+
+// aPanel returns the micro-panel of A at row ir of the block, and its strides.
+func (blk *gemmBlock) aPanel(ir int) (ap []float32, aRow, aStep int) {
+	mr, kb := blk.gk.mr, blk.kb
+	switch {
+	case blk.plan.packA:
+		return blk.buf.a[ir*kb : ir*kb+mr*kb], 1, mr
+	case ir >= blk.mFull:
+		return blk.buf.aEdge[:mr*kb], 1, mr
+	case blk.transA:
+		return blk.a.Data[blk.pc*blk.a.Stride+blk.ic+ir:], 1, blk.a.Stride
+	default:
+		return blk.a.Data[(blk.ic+ir)*blk.a.Stride+blk.pc:], blk.a.Stride, 1
+	}
+}
+
+// bPanel returns the micro-panel of B at column jr of the block, and its
+// row stride.
+func (blk *gemmBlock) bPanel(jr int) (bp []float32, bStep int) {
+	nr, kb := blk.gk.nr, blk.kb
+	switch {
+	case blk.plan.packB:
+		return blk.buf.b[jr*kb : jr*kb+nr*kb], nr
+	case jr < blk.nFull:
+		return blk.b.Data[blk.pc*blk.b.Stride+blk.jc+jr:], blk.b.Stride
+	default:
+		return blk.buf.bEdge[:nr*kb], nr
+	}
+}
 
 // gemmBlocked runs the cache-blocked driver around gk's micro-kernel for
 // the m x n x k product g, with buf's packing buffers.
@@ -169,60 +226,43 @@ func gemmBlocked(gk *gemmKernel, plan gemmPlan, buf *gemmBuffers, g gemmArgs, m,
 	} else {
 		buf.bEdge = grow(buf.bEdge, nr*kcMax)
 	}
+	blk := gemmBlock{gk: gk, plan: plan, buf: buf, a: a, b: b, c: c, transA: g.transA, alpha: g.alpha}
 
 	for jc := 0; jc < n; jc += gk.nc {
 		nb := min(gk.nc, n-jc)
+		blk.jc = jc
 		for pc := 0; pc < k; pc += plan.kc {
 			kb := min(plan.kc, k-pc)
-			betaBlock := g.beta
+			blk.pc, blk.kb = pc, kb
+			blk.beta = g.beta
 			if pc > 0 {
-				betaBlock = 1
+				blk.beta = 1
 			}
-			nFull := nb / nr * nr // columns of B read in place when not packed
+			blk.nFull = nb / nr * nr
 			if plan.packB {
 				packB(buf.b, b, g.transB, pc, jc, kb, nb, nr)
-			} else if nFull < nb {
-				packB(buf.bEdge, b, g.transB, pc, jc+nFull, kb, nb-nFull, nr)
+			} else if blk.nFull < nb {
+				packB(buf.bEdge, b, g.transB, pc, jc+blk.nFull, kb, nb-blk.nFull, nr)
 			}
 			for ic := 0; ic < m; ic += gk.mc {
 				mb := min(gk.mc, m-ic)
-				mFull := mb / mr * mr
+				blk.ic, blk.mFull = ic, mb/mr*mr
 				if plan.packA {
 					packA(buf.a, a, g.transA, ic, pc, mb, kb, mr)
-				} else if mFull < mb {
-					packA(buf.aEdge, a, g.transA, ic+mFull, pc, mb-mFull, kb, mr)
+				} else if blk.mFull < mb {
+					packA(buf.aEdge, a, g.transA, ic+blk.mFull, pc, mb-blk.mFull, kb, mr)
+				}
+				if plan.jrInner {
+					for ir := 0; ir < mb; ir += mr {
+						for jr := 0; jr < nb; jr += nr {
+							blk.micro(ir, jr, mb, nb)
+						}
+					}
+					continue
 				}
 				for jr := 0; jr < nb; jr += nr {
-					var bp []float32
-					bStep := nr
-					switch {
-					case plan.packB:
-						bp = buf.b[jr*kb : jr*kb+nr*kb]
-					case jr < nFull:
-						bp, bStep = b.Data[pc*b.Stride+jc+jr:], b.Stride
-					default:
-						bp = buf.bEdge[:nr*kb]
-					}
-					off := ic*c.Stride + jc + jr
 					for ir := 0; ir < mb; ir += mr {
-						var ap []float32
-						aRow, aStep := 1, mr
-						switch {
-						case plan.packA:
-							ap = buf.a[ir*kb : ir*kb+mr*kb]
-						case ir >= mFull:
-							ap = buf.aEdge[:mr*kb]
-						case g.transA:
-							ap, aStep = a.Data[pc*a.Stride+ic+ir:], a.Stride
-						default:
-							ap, aRow, aStep = a.Data[(ic+ir)*a.Stride+pc:], a.Stride, 1
-						}
-						rows, cols := min(mr, mb-ir), min(nr, nb-jr)
-						if gk.strided != nil {
-							gk.strided(kb, g.alpha, ap, aRow, aStep, bp, bStep, betaBlock, c.Data[off+ir*c.Stride:], c.Stride, rows, cols)
-						} else {
-							gk.micro(kb, g.alpha, ap, bp, betaBlock, c.Data[off+ir*c.Stride:], c.Stride, rows, cols)
-						}
+						blk.micro(ir, jr, mb, nb)
 					}
 				}
 			}
