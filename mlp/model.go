@@ -64,14 +64,18 @@ type stateJSON struct {
 	History   History  `json:"history"`
 }
 
-func (n *Network) arch() archJSON {
-	a := archJSON{Inputs: n.Inputs()}
-	for l, ly := range n.layers {
-		f := n.cfg.Activation.String()
-		if l == len(n.layers)-1 {
-			f = n.cfg.Output.String()
+func (n *Network) arch() archJSON { return archOf(n.cfg, n.sizes) }
+
+// archOf describes the layers of a network of the given sizes (inputs,
+// hidden..., classes) and configuration.
+func archOf(cfg Config, sizes []int) archJSON {
+	a := archJSON{Inputs: sizes[0]}
+	for l := 1; l < len(sizes); l++ {
+		f := cfg.Activation.String()
+		if l == len(sizes)-1 {
+			f = cfg.Output.String()
 		}
-		a.Layers = append(a.Layers, archLayer{In: ly.w.Rows, Out: ly.w.Cols, Activation: f})
+		a.Layers = append(a.Layers, archLayer{In: sizes[l-1], Out: sizes[l], Activation: f})
 	}
 	return a
 }
@@ -344,28 +348,35 @@ func decode(b []byte) (*Network, error) {
 	if err != nil || epochs < 0 {
 		return nil, bad("epochs %q is not a count", f.meta[metaEpochs])
 	}
+	sizes := append(append([]int{arch.Inputs}, cfg.Hidden...), classes)
+	if want := archOf(cfg, sizes); !slices.Equal(arch.Layers, want.Layers) {
+		return nil, bad("architecture %+v does not match the config's %+v", arch.Layers, want.Layers)
+	}
+	// Check the shapes before allocating anything they imply: the tensors
+	// are in the file, so this bounds memory by the file's size.
+	for l := 1; l < len(sizes); l++ {
+		for p, want := range [][]int{{sizes[l], sizes[l-1]}, {sizes[l]}} {
+			if err := f.checkF32(paramName(2*(l-1)+p), want); err != nil {
+				return nil, err
+			}
+		}
+	}
 	n := newNetwork(cfg, arch.Inputs, classes)
 	n.epochs = epochs
-	if got, want := arch, n.arch(); !slices.Equal(got.Layers, want.Layers) {
-		return nil, bad("architecture %+v does not match the config's %+v", got.Layers, want.Layers)
-	}
 
 	used := map[string]bool{}
 	// take copies the tensor called name, shaped like parameter p, into dst.
 	take := func(name string, p int, dst []float32) error {
-		t, ok := f.tensors[name]
-		if !ok {
-			return bad("tensor %s is missing", name)
-		}
-		used[name] = true
 		ly := n.layers[p/2]
 		want := []int{len(dst)}
 		if p%2 == 0 {
 			want = []int{ly.w.Cols, ly.w.Rows}
 		}
-		if t.dtype != "F32" || !slices.Equal(t.shape, want) {
-			return bad("tensor %s is %s %v, want F32 %v", name, t.dtype, t.shape, want)
+		if err := f.checkF32(name, want); err != nil {
+			return err
 		}
+		t := f.tensors[name]
+		used[name] = true
 		for k := range dst {
 			i := k
 			if p%2 == 0 { // file [out, in] -> memory [in, out]
@@ -401,6 +412,19 @@ func decode(b []byte) (*Network, error) {
 		}
 	}
 	return n, nil
+}
+
+// checkF32 returns an error unless the file has an F32 tensor called name
+// of the given shape.
+func (f *stFile) checkF32(name string, shape []int) error {
+	t, ok := f.tensors[name]
+	if !ok {
+		return fmt.Errorf("%w: tensor %s is missing", ErrFormat, name)
+	}
+	if t.dtype != "F32" || !slices.Equal(t.shape, shape) {
+		return fmt.Errorf("%w: tensor %s is %s %v, want F32 %v", ErrFormat, name, t.dtype, t.shape, shape)
+	}
+	return nil
 }
 
 // decodeState restores a checkpoint's training state into n.

@@ -78,7 +78,7 @@ func (st *trainState) allocate(n *Network) {
 			st.best[i] = make([]float32, len(p))
 		}
 	}
-	st.history = make(History, 0, n.cfg.Epochs)
+	st.history = make(History, 0, min(n.cfg.Epochs, 1000))
 }
 
 // params returns every parameter tensor as a flat slice: layer 0's
