@@ -39,7 +39,7 @@ func gradCheck(t *testing.T, cfg Config) {
 		}
 	}
 	x, y := blobs(rows, inputs, classes, 3)
-	tr := newTrainer(n, x, y)
+	tr := newTrainer(n, x, y, n.cfg.BatchSize)
 	tr.grads = true
 	if !tr.step([]uint32{0, 1, 2, 3, 4, 5}) {
 		t.Fatal("step: outputs not finite")

@@ -37,6 +37,8 @@ type Network struct {
 	train *trainState
 	// epochs counts the epochs this network's weights were trained for.
 	epochs int
+	// batchTrainer is TrainBatch's workspace, kept between calls.
+	batchTrainer *trainer
 }
 
 // layer is one fully connected layer. w is stored [in, out] as in the seed

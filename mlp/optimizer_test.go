@@ -34,7 +34,7 @@ func TestOptimizers(t *testing.T) {
 			c := n.Config()
 			x, y := blobs(8, 4, 3, 5)
 			rows := []uint32{0, 1, 2, 3, 4, 5, 6, 7}
-			tr := newTrainer(n, x, y)
+			tr := newTrainer(n, x, y, n.cfg.BatchSize)
 			params := n.params()
 			ref := make([][]float64, len(params))
 			m1 := make([][]float64, len(params))

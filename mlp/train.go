@@ -106,7 +106,6 @@ type trainer struct {
 	gw     []linalg.Matrix // weight gradients (unused by fused SGD)
 	gb     [][]float32     // bias gradients
 	params [][]float32
-	eval   *forwardWork
 
 	outAct  linalg.Activation
 	softmax bool
@@ -116,14 +115,14 @@ type trainer struct {
 	grads bool
 }
 
-func newTrainer(n *Network, x linalg.Matrix, y []uint8) *trainer {
-	bs := n.cfg.BatchSize
+// newTrainer returns a workspace for minibatches of up to bs rows of x
+// and y.
+func newTrainer(n *Network, x linalg.Matrix, y []uint8, bs int) *trainer {
 	t := &trainer{
 		n: n, st: n.train, x: x, y: y,
 		xb:     linalg.New(bs, n.Inputs()),
 		yb:     make([]uint8, bs),
 		params: n.params(),
-		eval:   newForwardWork(n.sizes, chunkRows),
 		eta:    float32(n.cfg.Eta),
 		l2:     n.l2(),
 	}
@@ -147,26 +146,28 @@ func (t *trainer) step(rows []uint32) bool {
 		copy(t.xb.Row(i), t.x.Row(int(r)))
 		t.yb[i] = t.y[r]
 	}
-	return t.forwardBackward()
+	return t.forwardBackward(t.xb.RowSlice(0, len(rows)), t.yb[:len(rows)])
 }
 
 // forwardBackward runs the gathered minibatch forward, then backward,
 // updating each layer as soon as the delta below it no longer needs its
 // weights (or, with t.grads, only computing the gradients).
-func (t *trainer) forwardBackward() bool {
+func (t *trainer) forwardBackward(xb linalg.Matrix, yb []uint8) bool {
 	n := t.n
 	last := len(n.layers) - 1
-	in := t.xb
+	rows := xb.Rows
+	in := xb
 	for l, ly := range n.layers {
-		linalg.Gemm(false, false, 1, in, ly.w, 0, t.acts[l])
+		a := t.acts[l].RowSlice(0, rows)
+		linalg.Gemm(false, false, 1, in, ly.w, 0, a)
 		f := n.cfg.Activation
 		if l == last {
 			f = t.outAct
 		}
-		linalg.BiasActivate(t.acts[l], ly.b, f)
-		in = t.acts[l]
+		linalg.BiasActivate(a, ly.b, f)
+		in = a
 	}
-	out := t.acts[last]
+	out := in
 	if t.softmax {
 		linalg.SoftmaxRows(out)
 	}
@@ -174,7 +175,7 @@ func (t *trainer) forwardBackward() bool {
 		return false
 	}
 	// delta_out = a_out - y_onehot, in place.
-	for i, c := range t.yb {
+	for i, c := range yb {
 		out.Row(i)[c] -= 1
 	}
 	if !t.grads {
@@ -183,14 +184,14 @@ func (t *trainer) forwardBackward() bool {
 	delta := out
 	for l := last; l >= 0; l-- {
 		ly := n.layers[l]
-		prev := t.xb
+		prev := xb
 		if l > 0 {
-			prev = t.acts[l-1]
+			prev = t.acts[l-1].RowSlice(0, rows)
 		}
 		var next linalg.Matrix
 		if l > 0 {
 			// delta_{l-1} = (delta_l · W_lᵀ) ⊙ f'(z_{l-1}), before W_l changes.
-			next = t.deltas[l-1]
+			next = t.deltas[l-1].RowSlice(0, rows)
 			linalg.Gemm(false, true, 1, delta, ly.w, 0, next)
 			linalg.ActivationGrad(next, prev, n.cfg.Activation)
 		}
@@ -290,7 +291,8 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 	hasValid := xValid.Rows > 0
 	bs := cfg.BatchSize
 	batches := xTrain.Rows / bs
-	t := newTrainer(n, xTrain, yTrain)
+	t := newTrainer(n, xTrain, yTrain, bs)
+	eval := newForwardWork(n.sizes, chunkRows)
 	done := ctx.Done()
 	for !st.stopped && st.epoch < cfg.Epochs {
 		start := time.Now()
@@ -315,13 +317,13 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 				progress(Progress{Epoch: epoch, Epochs: cfg.Epochs, Batch: st.batch, Batches: batches})
 			}
 		}
-		cost, correct := n.evaluate(t.eval, xTrain, yTrain, true)
+		cost, correct := n.evaluate(eval, xTrain, yTrain, true)
 		if math.IsNaN(cost) || math.IsInf(cost, 0) {
 			return n.History(), divergedError(epoch, batches, cfg.Eta, "the cost")
 		}
 		stats := EpochStats{Epoch: epoch, Cost: cost, TrainAcc: fraction(correct, xTrain.Rows), ValidAcc: math.NaN()}
 		if hasValid {
-			_, vc := n.evaluate(t.eval, xValid, yValid, false)
+			_, vc := n.evaluate(eval, xValid, yValid, false)
 			stats.ValidAcc = fraction(vc, xValid.Rows)
 		}
 		st.batch, st.epoch = 0, epoch
@@ -353,6 +355,32 @@ func (st *trainState) shuffle(rows int, shuffle bool) {
 	if shuffle {
 		st.rand.Shuffle(len(st.perm), func(i, j int) { st.perm[i], st.perm[j] = st.perm[j], st.perm[i] })
 	}
+}
+
+// TrainBatch takes one optimizer step on the minibatch of rows x with
+// labels y, of any size, as Fit does for each of its minibatches (with the
+// Config's optimizer, learning rate and L2), for callers that run their own
+// training loop or learn online. It does not count towards Fit's epochs.
+// The first call, and a call with more rows than any before, allocates a
+// workspace; others allocate nothing. Like Fit, it must not run
+// concurrently with anything else on the network.
+func (n *Network) TrainBatch(x linalg.Matrix, y []uint8) error {
+	if n.train == nil {
+		return fmt.Errorf("mlp: TrainBatch: %w", ErrNoTrainingState)
+	}
+	if err := n.checkInput("TrainBatch", x); err != nil {
+		return err
+	}
+	if err := n.checkLabels("TrainBatch", x, y); err != nil {
+		return err
+	}
+	if t := n.batchTrainer; t == nil || t.xb.Rows < x.Rows {
+		n.batchTrainer = newTrainer(n, linalg.Matrix{}, nil, max(x.Rows, n.cfg.BatchSize))
+	}
+	if x.Rows > 0 && !n.batchTrainer.forwardBackward(x, y) {
+		return fmt.Errorf("mlp: TrainBatch: %w: the network's outputs became NaN or Inf; try a smaller learning rate than %g", ErrDiverged, n.cfg.Eta)
+	}
+	return nil
 }
 
 // earlyStopping records the epoch's validation accuracy, keeping a copy of

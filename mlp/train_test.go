@@ -22,7 +22,7 @@ func TestStepAllocs(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				tr := newTrainer(n, x, y)
+				tr := newTrainer(n, x, y, n.cfg.BatchSize)
 				rows := make([]uint32, 100)
 				for i := range rows {
 					rows[i] = uint32(3 * i)
@@ -311,5 +311,45 @@ func TestEarlyStopping(t *testing.T) {
 	}
 	if n.Epochs() != best+1 {
 		t.Errorf("Epochs() = %d, want the best epoch %d", n.Epochs(), best+1)
+	}
+}
+
+// TestTrainBatch checks that TrainBatch over the minibatches of an epoch in
+// order gives Fit's weights bit for bit, and that it allocates nothing once
+// its workspace exists.
+func TestTrainBatch(t *testing.T) {
+	x, y := blobs(250, 7, 3, 12)
+	for _, opt := range []Optimizer{SGD, Adam} {
+		t.Run(opt.String(), func(t *testing.T) {
+			cfg := Config{Hidden: []int{5, 4}, Optimizer: opt, Epochs: 2, BatchSize: 50, NoShuffle: true}
+			fit, _ := New(7, 3, cfg)
+			if _, err := fit.Fit(t.Context(), x, y, linalg.Matrix{}, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			n, _ := New(7, 3, cfg)
+			for range 2 {
+				for s := 0; s < 250; s += 50 {
+					if err := n.TrainBatch(x.RowSlice(s, s+50), y[s:s+50]); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if i, ok := equalBits(weightBits(fit), weightBits(n)); !ok {
+				t.Errorf("TrainBatch weights differ from Fit's at parameter %d", i)
+			}
+			if n.Epochs() != 0 || len(n.History()) != 0 {
+				t.Errorf("TrainBatch counted %d epochs, %d history rows; want 0", n.Epochs(), len(n.History()))
+			}
+			small := x.RowSlice(0, 17)
+			if allocs := testing.AllocsPerRun(20, func() { n.TrainBatch(small, y[:17]) }); allocs != 0 {
+				t.Errorf("TrainBatch of 17 rows: %g allocations, want 0", allocs)
+			}
+			if err := n.TrainBatch(x.RowSlice(0, 120), y[:120]); err != nil {
+				t.Errorf("TrainBatch of 120 rows: %v", err)
+			}
+			if err := n.TrainBatch(x.RowSlice(0, 3), y[:4]); !errors.Is(err, ErrData) {
+				t.Errorf("TrainBatch with 4 labels for 3 rows: error %v, want ErrData", err)
+			}
+		})
 	}
 }
