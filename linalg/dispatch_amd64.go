@@ -29,8 +29,57 @@ var avx2Kernels = func() kernelSet {
 	// 1-2 MiB L2 hold it too); nc = 4096 keeps the packed B block (4 MiB)
 	// in L3.
 	ks.gemm = gemmKernel{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, micro: microAVX2, strided: asm.GemmAVX2x6x16}
+	ks.biasAct = [numActivations]func(x, bias []float32){
+		Identity:  addToAVX2,
+		Sigmoid:   func(x, bias []float32) { asm.BiasSigmoidAVX2(x, bias[:len(x)]) },
+		Tanh:      func(x, bias []float32) { asm.BiasTanhAVX2(x, bias[:len(x)]) },
+		ReLU:      func(x, bias []float32) { asm.BiasReLUAVX2(x, bias[:len(x)]) },
+		LeakyReLU: func(x, bias []float32) { asm.BiasLeakyReLUAVX2(x, bias[:len(x)], LeakySlope) },
+	}
+	ks.actGrad = [numActivations]func(d, a []float32){
+		Identity:  gradIdentityGeneric,
+		Sigmoid:   func(d, a []float32) { asm.GradSigmoidAVX2(d, a[:len(d)]) },
+		Tanh:      func(d, a []float32) { asm.GradTanhAVX2(d, a[:len(d)]) },
+		ReLU:      func(d, a []float32) { asm.GradReLUAVX2(d, a[:len(d)]) },
+		LeakyReLU: func(d, a []float32) { asm.GradLeakyReLUAVX2(d, a[:len(d)], LeakySlope) },
+	}
+	ks.softmax = softmaxAVX2
+	ks.addTo = addToAVX2
+	ks.axpby = func(a float32, y []float32, b float32, x []float32) { asm.AxpbyAVX2(a, y, b, x[:len(y)]) }
+	ks.argmax = argmaxAVX2
+	ks.sumSquares = asm.SumSquaresAVX2
 	return ks
 }()
+
+// The wrappers below reslice the second operand to the first one's length,
+// so a short slice panics here rather than let the assembly read past it.
+
+func addToAVX2(dst, x []float32) { asm.AddAVX2(dst, x[:len(dst)]) }
+
+// softmaxAVX2 is softmaxGeneric with exp in float32 (within 1 ulp) and the
+// sum in float64.
+func softmaxAVX2(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	sum := asm.ExpShiftSumAVX2(x, asm.MaxAVX2(x))
+	asm.ScaleAVX2(x, float32(1/sum))
+}
+
+// argmaxAVX2 finds the maximum (or a NaN) with the vector kernel, then the
+// first element equal to it.
+func argmaxAVX2(x []float32) int {
+	if len(x) == 0 {
+		return -1
+	}
+	mx := asm.MaxAVX2(x)
+	for i, v := range x {
+		if v == mx || (mx != mx && v != v) {
+			return i
+		}
+	}
+	panic("linalg: argmaxAVX2: maximum not found") // unreachable: mx is an element of x
+}
 
 // microAVX2 is the AVX2 micro-kernel on packed panels.
 func microAVX2(k int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc, m, n int) {

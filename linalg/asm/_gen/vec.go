@@ -1,0 +1,483 @@
+package main
+
+import (
+	"fmt"
+	"math"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The AVX2 vector kernels work on contiguous float32 slices, 8 lanes at a
+// time, and finish a ragged tail of 1-7 elements with masked loads and
+// stores, so they never touch memory past the slices.
+
+// vecConsts are the 8-lane constants defined so far, by name.
+var vecConsts = map[string]Mem{}
+
+// constF returns a 32-byte read-only vector of eight copies of v.
+func constF(name string, v float32) Mem { return constU(name, math.Float32bits(v)) }
+
+// constU returns a 32-byte read-only vector of eight copies of u.
+func constU(name string, u uint32) Mem {
+	if m, ok := vecConsts[name]; ok {
+		return m
+	}
+	m := GLOBL("vec"+name, RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(u))
+	}
+	vecConsts[name] = m
+	return m
+}
+
+// tailMask returns the table whose 32 bytes at 4*(8-n) are the lane mask
+// of an n-element tail.
+func tailMask() Mem {
+	if m, ok := vecConsts["tailMask"]; ok {
+		return m
+	}
+	m := GLOBL("vecTailMask", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		v := U32(0)
+		if i < 8 {
+			v = U32(0xffffffff)
+		}
+		DATA(4*i, v)
+	}
+	vecConsts["tailMask"] = m
+	return m
+}
+
+// vecLoop emits the loop of a kernel over n elements: body is called once
+// for whole groups of 8 (mask == nil) and once for the tail (mask set),
+// and loads and stores its operands through the load and store it is
+// given. The pointers advance by 32 bytes per group.
+func vecLoop(n Register, ptrs []Register, body func(load func(p int) VecVirtual, store func(p int, v VecVirtual), mask VecVirtual)) {
+	Label("loop")
+	CMPQ(n, U8(8))
+	JL(LabelRef("tail"))
+	body(func(p int) VecVirtual {
+		v := YMM()
+		VMOVUPS(Mem{Base: ptrs[p]}, v)
+		return v
+	}, func(p int, v VecVirtual) {
+		VMOVUPS(v, Mem{Base: ptrs[p]})
+	}, nil)
+	for _, p := range ptrs {
+		ADDQ(U8(32), p)
+	}
+	SUBQ(U8(8), n)
+	JMP(LabelRef("loop"))
+
+	Label("tail")
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	mask := YMM()
+	base := GP64()
+	LEAQ(tailMask(), base)
+	NEGQ(n)
+	VMOVDQU(Mem{Base: base, Index: n, Scale: 4, Disp: 32}, mask)
+	body(func(p int) VecVirtual {
+		v := YMM()
+		VMASKMOVPS(Mem{Base: ptrs[p]}, mask, v)
+		return v
+	}, func(p int, v VecVirtual) {
+		VMASKMOVPS(v, mask, Mem{Base: ptrs[p]})
+	}, mask)
+	Label("done")
+}
+
+// mapKernel writes a kernel that replaces dst (the first slice parameter)
+// elementwise by f of the slices' elements. The other slices must be at
+// least as long as dst; scalars are float32 parameters broadcast to every
+// lane before f sees them.
+func mapKernel(name, sig string, doc []string, slices, scalars []string, f func(in, sc []VecVirtual) VecVirtual) {
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(doc...)
+	n := Load(Param(slices[0]).Len(), GP64())
+	var ptrs []Register
+	for _, s := range slices {
+		ptrs = append(ptrs, Load(Param(s).Base(), GP64()))
+	}
+	var sc []VecVirtual
+	for _, s := range scalars {
+		v := YMM()
+		VBROADCASTSS(paramAddr(s), v)
+		sc = append(sc, v)
+	}
+	vecLoop(n, ptrs, func(load func(int) VecVirtual, store func(int, VecVirtual), mask VecVirtual) {
+		in := make([]VecVirtual, len(slices))
+		for i := range slices {
+			in[i] = load(i)
+		}
+		store(0, f(in, sc))
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// expPS emits e^x for the eight lanes of x: Cephes' expf, range-reduced
+// by n = round(x/ln 2) with ln 2 split in two, a degree-7 polynomial in
+// the remainder, and the scaling by 2^n done in two halves so that results
+// near the overflow threshold and the subnormal ones are both right.
+// x is clamped to [-104.5, 89] first (beyond them e^x rounds to 0 or
+// overflows to +Inf anyway); NaN propagates.
+func expPS(x VecVirtual) VecVirtual {
+	hi, lo := YMM(), YMM()
+	VMOVUPS(constF("ExpHi", 89), hi)
+	VMOVUPS(constF("ExpLo", -104.5), lo)
+	t := YMM()
+	VMINPS(x, hi, t) // hi < x ? hi : x, and x when x is NaN
+	VMAXPS(t, lo, t) // lo > t ? lo : t, and t when t is NaN
+	n := YMM()
+	VMULPS(constF("Log2e", 1.44269504088896341), t, n)
+	VROUNDPS(U8(0), n, n) // to nearest even
+	VFNMADD231PS(constF("Ln2Hi", 0.693359375), n, t)
+	VFNMADD231PS(constF("Ln2Lo", -2.12194440e-4), n, t)
+	p := YMM()
+	VMOVUPS(constF("ExpP0", 1.9875691500e-4), p)
+	for i, c := range []float32{1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1} {
+		VFMADD213PS(constF(fmt.Sprintf("ExpP%d", i+1), c), t, p) // p = p*t + c
+	}
+	z := YMM()
+	VMULPS(t, t, z)
+	VFMADD213PS(t, z, p) // p = p*t² + t
+	VADDPS(constF("One", 1), p, p)
+	// 2^n = 2^h * 2^(n-h) with h = n>>1: both factors stay normal.
+	ni, h := YMM(), YMM()
+	VCVTPS2DQ(n, ni)
+	VPSRAD(U8(1), ni, h)
+	VPSUBD(h, ni, ni)
+	bias := constU("ExpBias", 127)
+	VPADDD(bias, h, h)
+	VPADDD(bias, ni, ni)
+	VPSLLD(U8(23), h, h)
+	VPSLLD(U8(23), ni, ni)
+	VMULPS(h, p, p)
+	VMULPS(ni, p, p)
+	return p
+}
+
+// sigmoidPS emits 1/(1+e^-x).
+func sigmoidPS(x VecVirtual) VecVirtual {
+	neg := YMM()
+	VXORPS(constU("SignBit", 0x80000000), x, neg)
+	e := expPS(neg)
+	VADDPS(constF("One", 1), e, e)
+	r := YMM()
+	VMOVUPS(constF("One", 1), r)
+	VDIVPS(e, r, r)
+	return r
+}
+
+// tanhPS emits tanh x: Cephes' odd polynomial for |x| < 0.625, and
+// sign(x)*(1 - 2/(e^2|x| + 1)) elsewhere.
+func tanhPS(x VecVirtual) VecVirtual {
+	ax := YMM()
+	VANDPS(constU("AbsMask", 0x7fffffff), x, ax)
+	e := YMM()
+	VADDPS(ax, ax, e)
+	e = expPS(e)
+	VADDPS(constF("One", 1), e, e)
+	big := YMM()
+	VMOVUPS(constF("Two", 2), big)
+	VDIVPS(e, big, big)
+	one := YMM()
+	VMOVUPS(constF("One", 1), one)
+	VSUBPS(big, one, big) // 1 - 2/(e+1)
+	sign := YMM()
+	VANDPS(constU("SignBit", 0x80000000), x, sign)
+	VORPS(sign, big, big)
+
+	z, p := YMM(), YMM()
+	VMULPS(x, x, z)
+	VMOVUPS(constF("TanhP0", -5.70498872745e-3), p)
+	for i, c := range []float32{2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1} {
+		VFMADD213PS(constF(fmt.Sprintf("TanhP%d", i+1), c), z, p)
+	}
+	VMULPS(z, p, p)
+	VFMADD213PS(x, x, p) // p*x + x
+
+	small := YMM()
+	VCMPPS(U8(1), constF("TanhSmall", 0.625), ax, small) // |x| < 0.625
+	VBLENDVPS(small, p, big, big)
+	return big
+}
+
+func vecAVX2() {
+	mapKernel("AddAVX2", "func(dst, x []float32)", []string{
+		"AddAVX2 is",
+		"",
+		"\tfor i := range dst {",
+		"\t\tdst[i] += x[i]",
+		"\t}",
+		"",
+		"len(x) >= len(dst) is the caller's to ensure.",
+	}, []string{"dst", "x"}, nil, func(in, _ []VecVirtual) VecVirtual {
+		VADDPS(in[1], in[0], in[0])
+		return in[0]
+	})
+
+	mapKernel("AxpbyAVX2", "func(a float32, y []float32, b float32, x []float32)", []string{
+		"AxpbyAVX2 is",
+		"",
+		"\tfor i := range y {",
+		"\t\ty[i] = a*y[i] + b*x[i] // the second product fused",
+		"\t}",
+		"",
+		"len(x) >= len(y) is the caller's to ensure.",
+	}, []string{"y", "x"}, []string{"a", "b"}, func(in, sc []VecVirtual) VecVirtual {
+		VMULPS(sc[0], in[0], in[0])
+		VFMADD231PS(sc[1], in[1], in[0])
+		return in[0]
+	})
+
+	biasDoc := func(name, expr string) []string {
+		return []string{
+			name + " is",
+			"",
+			"\tfor i := range x {",
+			"\t\tz := x[i] + bias[i]",
+			"\t\tx[i] = " + expr,
+			"\t}",
+			"",
+			"len(bias) >= len(x) is the caller's to ensure.",
+		}
+	}
+	biasKernel := func(name, expr string, scalars []string, f func(z VecVirtual, sc []VecVirtual) VecVirtual) {
+		sig := "func(x, bias []float32)"
+		if len(scalars) > 0 {
+			sig = "func(x, bias []float32, slope float32)"
+		}
+		mapKernel(name, sig, biasDoc(name, expr), []string{"x", "bias"}, scalars, func(in, sc []VecVirtual) VecVirtual {
+			VADDPS(in[1], in[0], in[0])
+			return f(in[0], sc)
+		})
+	}
+	biasKernel("BiasSigmoidAVX2", "1 / (1 + exp(-z)) // within 2.2 ulp of float64 math", nil, func(z VecVirtual, _ []VecVirtual) VecVirtual {
+		return sigmoidPS(z)
+	})
+	biasKernel("BiasTanhAVX2", "tanh(z) // within 1.3 ulp of float64 math", nil, func(z VecVirtual, _ []VecVirtual) VecVirtual {
+		return tanhPS(z)
+	})
+	biasKernel("BiasReLUAVX2", "max(z, 0) // NaN stays NaN, -0 becomes 0", nil, func(z VecVirtual, _ []VecVirtual) VecVirtual {
+		zero := YMM()
+		VXORPS(zero, zero, zero)
+		r := YMM()
+		VMAXPS(z, zero, r) // 0 > z ? 0 : z, and z when z is NaN
+		VADDPS(zero, r, r) // -0 + 0 = +0
+		return r
+	})
+	biasKernel("BiasLeakyReLUAVX2", "z, or slope*z if z < 0", []string{"slope"}, func(z VecVirtual, sc []VecVirtual) VecVirtual {
+		neg, s := YMM(), YMM()
+		VMULPS(sc[0], z, s)
+		VCMPPS(U8(1), constF("Zero", 0), z, neg) // z < 0
+		VBLENDVPS(neg, s, z, z)
+		return z
+	})
+
+	gradDoc := func(name, expr string) []string {
+		return []string{
+			name + " is",
+			"",
+			"\tfor i := range d {",
+			"\t\td[i] " + expr,
+			"\t}",
+			"",
+			"len(a) >= len(d) is the caller's to ensure.",
+		}
+	}
+	mapKernel("GradSigmoidAVX2", "func(d, a []float32)", gradDoc("GradSigmoidAVX2", "*= a[i] * (1 - a[i])"),
+		[]string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
+			t := YMM()
+			VMOVUPS(constF("One", 1), t)
+			VSUBPS(in[1], t, t)
+			VMULPS(t, in[1], t)
+			VMULPS(t, in[0], in[0])
+			return in[0]
+		})
+	mapKernel("GradTanhAVX2", "func(d, a []float32)", gradDoc("GradTanhAVX2", "*= 1 - a[i]*a[i] // fused"),
+		[]string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
+			t := YMM()
+			VMOVUPS(constF("One", 1), t)
+			VFNMADD231PS(in[1], in[1], t)
+			VMULPS(t, in[0], in[0])
+			return in[0]
+		})
+	mapKernel("GradReLUAVX2", "func(d, a []float32)", gradDoc("GradReLUAVX2", "= 0 unless a[i] > 0"),
+		[]string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
+			pos := YMM()
+			VCMPPS(U8(0x0e), constF("Zero", 0), in[1], pos) // a > 0
+			VANDPS(pos, in[0], in[0])
+			return in[0]
+		})
+	mapKernel("GradLeakyReLUAVX2", "func(d, a []float32, slope float32)", gradDoc("GradLeakyReLUAVX2", "*= slope unless a[i] > 0"),
+		[]string{"d", "a"}, []string{"slope"}, func(in, sc []VecVirtual) VecVirtual {
+			pos, s := YMM(), YMM()
+			VMULPS(sc[0], in[0], s)
+			VCMPPS(U8(0x0e), constF("Zero", 0), in[1], pos) // a > 0
+			VBLENDVPS(pos, in[0], s, in[0])
+			return in[0]
+		})
+
+	mapKernel("ScaleAVX2", "func(x []float32, s float32)", []string{
+		"ScaleAVX2 is",
+		"",
+		"\tfor i := range x {",
+		"\t\tx[i] *= s",
+		"\t}",
+	}, []string{"x"}, []string{"s"}, func(in, sc []VecVirtual) VecVirtual {
+		VMULPS(sc[0], in[0], in[0])
+		return in[0]
+	})
+
+	maxKernel()
+	expShiftSumKernel()
+	sumSquaresKernel()
+}
+
+// sumPD emits the float64 sum of the four lanes of acc into the low lane
+// of its xmm half.
+func sumPD(acc VecVirtual) {
+	hi := XMM()
+	VEXTRACTF128(U8(1), acc, hi)
+	VADDPD(hi, acc.AsX(), acc.AsX())
+	VHADDPD(acc.AsX(), acc.AsX(), acc.AsX())
+}
+
+// addPD emits acc += the eight float32 lanes of v, widened to float64.
+func addPD(v VecVirtual, acc0, acc1 VecVirtual) {
+	lo, hi := YMM(), YMM()
+	VCVTPS2PD(v.AsX(), lo)
+	VEXTRACTF128(U8(1), v, hi.AsX())
+	VCVTPS2PD(hi.AsX(), hi)
+	VADDPD(lo, acc0, acc0)
+	VADDPD(hi, acc1, acc1)
+}
+
+func maxKernel() {
+	TEXT("MaxAVX2", NOSPLIT, "func(x []float32) float32")
+	Pragma("noescape")
+	Doc(
+		"MaxAVX2 returns the largest element of x, or NaN if x holds a NaN:",
+		"",
+		"\tm := x[0]",
+		"\tfor _, v := range x {",
+		"\t\tif v > m || v != v {",
+		"\t\t\tm = v",
+		"\t\t}",
+		"\t}",
+		"",
+		"but once it has seen a NaN it returns NaN. x must not be empty.",
+	)
+	n := Load(Param("x").Len(), GP64())
+	p := Load(Param("x").Base(), GP64())
+	m, nan := YMM(), YMM()
+	VMOVUPS(constF("NegInf", float32(math.Inf(-1))), m)
+	VXORPS(nan, nan, nan)
+	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), mask VecVirtual) {
+		v := load(0)
+		if mask != nil {
+			ninf := YMM()
+			VMOVUPS(constF("NegInf", float32(math.Inf(-1))), ninf)
+			VBLENDVPS(mask, v, ninf, v) // lanes past the tail are -Inf
+		}
+		u := YMM()
+		VCMPPS(U8(3), v, v, u) // unordered: NaN
+		VORPS(u, nan, nan)
+		VMAXPS(v, m, m)
+	})
+	Comment("Reduce the lanes; a NaN seen anywhere wins.")
+	hi := XMM()
+	VEXTRACTF128(U8(1), m, hi)
+	VMAXPS(hi, m.AsX(), m.AsX())
+	VPERMILPS(U8(0x4e), m.AsX(), hi)
+	VMAXPS(hi, m.AsX(), m.AsX())
+	VPERMILPS(U8(0xb1), m.AsX(), hi)
+	VMAXPS(hi, m.AsX(), m.AsX())
+	bits := GP32()
+	VMOVMSKPS(nan, bits)
+	TESTL(bits, bits)
+	JZ(LabelRef("ret"))
+	VMOVSS(constF("NaN", float32(math.NaN())), m.AsX())
+	Label("ret")
+	Store(m.AsX(), ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+func expShiftSumKernel() {
+	TEXT("ExpShiftSumAVX2", NOSPLIT, "func(x []float32, shift float32) float64")
+	Pragma("noescape")
+	Doc(
+		"ExpShiftSumAVX2 is, with exp accurate to 1 ulp of float64 math",
+		"(e^x rounds to 0 below -104 and overflows to +Inf above 88.72),",
+		"",
+		"\tvar sum float64",
+		"\tfor i := range x {",
+		"\t\tx[i] = exp(x[i] - shift)",
+		"\t\tsum += float64(x[i])",
+		"\t}",
+		"\treturn sum",
+	)
+	n := Load(Param("x").Len(), GP64())
+	p := Load(Param("x").Base(), GP64())
+	s := YMM()
+	VBROADCASTSS(paramAddr("shift"), s)
+	acc0, acc1 := YMM(), YMM()
+	VXORPD(acc0, acc0, acc0)
+	VXORPD(acc1, acc1, acc1)
+	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, store func(int, VecVirtual), mask VecVirtual) {
+		v := load(0)
+		VSUBPS(s, v, v)
+		e := expPS(v)
+		store(0, e)
+		if mask != nil {
+			VANDPS(mask, e, e)
+		}
+		addPD(e, acc0, acc1)
+	})
+	VADDPD(acc1, acc0, acc0)
+	sumPD(acc0)
+	Store(acc0.AsX(), ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+func sumSquaresKernel() {
+	TEXT("SumSquaresAVX2", NOSPLIT, "func(x []float32) float64")
+	Pragma("noescape")
+	Doc(
+		"SumSquaresAVX2 is",
+		"",
+		"\tvar sum float64",
+		"\tfor _, v := range x {",
+		"\t\tsum += float64(v) * float64(v)",
+		"\t}",
+		"\treturn sum",
+		"",
+		"with the sum taken in eight float64 lanes.",
+	)
+	n := Load(Param("x").Len(), GP64())
+	p := Load(Param("x").Base(), GP64())
+	acc0, acc1 := YMM(), YMM()
+	VXORPD(acc0, acc0, acc0)
+	VXORPD(acc1, acc1, acc1)
+	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ VecVirtual) {
+		v := load(0)
+		lo, hi := YMM(), YMM()
+		VCVTPS2PD(v.AsX(), lo)
+		VEXTRACTF128(U8(1), v, hi.AsX())
+		VCVTPS2PD(hi.AsX(), hi)
+		VFMADD231PD(lo, lo, acc0)
+		VFMADD231PD(hi, hi, acc1)
+	})
+	VADDPD(acc1, acc0, acc0)
+	sumPD(acc0)
+	Store(acc0.AsX(), ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
