@@ -215,11 +215,21 @@ func (n *Network) checkLabels(op string, x linalg.Matrix, y []uint8) error {
 func firstNonFinite(m linalg.Matrix) (i, j int, ok bool) {
 	for i := 0; i < m.Rows; i++ {
 		row := m.Row(i)
-		var acc float32
-		for _, v := range row {
-			acc += v - v // NaN for NaN and ±Inf, 0 otherwise
+		// v - v is NaN for NaN and ±Inf and 0 otherwise; four sums keep
+		// four independent add chains in flight.
+		var a0, a1, a2, a3 float32
+		k := 0
+		for ; k+4 <= len(row); k += 4 {
+			r := row[k : k+4 : k+4]
+			a0 += r[0] - r[0]
+			a1 += r[1] - r[1]
+			a2 += r[2] - r[2]
+			a3 += r[3] - r[3]
 		}
-		if acc != 0 {
+		for _, v := range row[k:] {
+			a0 += v - v
+		}
+		if a0+a1+a2+a3 != 0 {
 			for j, v := range row {
 				if v-v != 0 {
 					return i, j, false
