@@ -11,7 +11,31 @@ TEXT ·AddAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), CX
 	MOVQ x_base+24(FP), DX
 
-loop:
+loopN:
+	CMPQ    AX, $0x20
+	JL      loop1
+	VMOVUPS (CX), Y0
+	VMOVUPS (DX), Y1
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS 32(DX), Y1
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 64(DX), Y1
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS 96(DX), Y1
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, AX
+	JMP     loopN
+
+loop1:
 	CMPQ    AX, $0x08
 	JL      tail
 	VMOVUPS (CX), Y0
@@ -21,7 +45,7 @@ loop:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, AX
-	JMP     loop
+	JMP     loop1
 
 tail:
 	TESTQ      AX, AX
@@ -65,7 +89,35 @@ TEXT ·AxpbyAVX2(SB), NOSPLIT, $0-64
 	VBROADCASTSS a+0(FP), Y0
 	VBROADCASTSS b+32(FP), Y1
 
-loop:
+loopN:
+	CMPQ        AX, $0x20
+	JL          loop1
+	VMOVUPS     (CX), Y2
+	VMOVUPS     (DX), Y3
+	VMULPS      Y0, Y2, Y2
+	VFMADD231PS Y1, Y3, Y2
+	VMOVUPS     Y2, (CX)
+	VMOVUPS     32(CX), Y2
+	VMOVUPS     32(DX), Y3
+	VMULPS      Y0, Y2, Y2
+	VFMADD231PS Y1, Y3, Y2
+	VMOVUPS     Y2, 32(CX)
+	VMOVUPS     64(CX), Y2
+	VMOVUPS     64(DX), Y3
+	VMULPS      Y0, Y2, Y2
+	VFMADD231PS Y1, Y3, Y2
+	VMOVUPS     Y2, 64(CX)
+	VMOVUPS     96(CX), Y2
+	VMOVUPS     96(DX), Y3
+	VMULPS      Y0, Y2, Y2
+	VFMADD231PS Y1, Y3, Y2
+	VMOVUPS     Y2, 96(CX)
+	ADDQ        $0x80, CX
+	ADDQ        $0x80, DX
+	SUBQ        $0x20, AX
+	JMP         loopN
+
+loop1:
 	CMPQ        AX, $0x08
 	JL          tail
 	VMOVUPS     (CX), Y2
@@ -76,7 +128,7 @@ loop:
 	ADDQ        $0x20, CX
 	ADDQ        $0x20, DX
 	SUBQ        $0x08, AX
-	JMP         loop
+	JMP         loop1
 
 tail:
 	TESTQ       AX, AX
@@ -101,7 +153,151 @@ TEXT ·BiasSigmoidAVX2(SB), NOSPLIT, $0-48
 	MOVQ x_base+0(FP), CX
 	MOVQ bias_base+24(FP), DX
 
-loop:
+loopN:
+	CMPQ         AX, $0x20
+	JL           loop1
+	VMOVUPS      (CX), Y0
+	VMOVUPS      (DX), Y1
+	VADDPS       Y1, Y0, Y0
+	VXORPS       vecSignBit<>+0(SB), Y0, Y0
+	VMOVUPS      vecExpHi<>+0(SB), Y1
+	VMOVUPS      vecExpLo<>+0(SB), Y2
+	VMINPS       Y0, Y1, Y0
+	VMAXPS       Y0, Y2, Y0
+	VMULPS       vecLog2e<>+0(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y1, Y0
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y1, Y0
+	VMOVUPS      vecExpP0<>+0(SB), Y2
+	VFMADD213PS  vecExpP1<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP2<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP3<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP4<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP5<>+0(SB), Y0, Y2
+	VMULPS       Y0, Y0, Y3
+	VFMADD213PS  Y0, Y3, Y2
+	VADDPS       vecOne<>+0(SB), Y2, Y2
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VPADDD       vecExpBias<>+0(SB), Y1, Y1
+	VPADDD       vecExpBias<>+0(SB), Y0, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       vecOne<>+0(SB), Y2, Y2
+	VMOVUPS      vecOne<>+0(SB), Y0
+	VDIVPS       Y2, Y0, Y0
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      32(CX), Y0
+	VMOVUPS      32(DX), Y1
+	VADDPS       Y1, Y0, Y0
+	VXORPS       vecSignBit<>+0(SB), Y0, Y0
+	VMOVUPS      vecExpHi<>+0(SB), Y1
+	VMOVUPS      vecExpLo<>+0(SB), Y2
+	VMINPS       Y0, Y1, Y0
+	VMAXPS       Y0, Y2, Y0
+	VMULPS       vecLog2e<>+0(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y1, Y0
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y1, Y0
+	VMOVUPS      vecExpP0<>+0(SB), Y2
+	VFMADD213PS  vecExpP1<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP2<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP3<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP4<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP5<>+0(SB), Y0, Y2
+	VMULPS       Y0, Y0, Y3
+	VFMADD213PS  Y0, Y3, Y2
+	VADDPS       vecOne<>+0(SB), Y2, Y2
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VPADDD       vecExpBias<>+0(SB), Y1, Y1
+	VPADDD       vecExpBias<>+0(SB), Y0, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       vecOne<>+0(SB), Y2, Y2
+	VMOVUPS      vecOne<>+0(SB), Y0
+	VDIVPS       Y2, Y0, Y0
+	VMOVUPS      Y0, 32(CX)
+	VMOVUPS      64(CX), Y0
+	VMOVUPS      64(DX), Y1
+	VADDPS       Y1, Y0, Y0
+	VXORPS       vecSignBit<>+0(SB), Y0, Y0
+	VMOVUPS      vecExpHi<>+0(SB), Y1
+	VMOVUPS      vecExpLo<>+0(SB), Y2
+	VMINPS       Y0, Y1, Y0
+	VMAXPS       Y0, Y2, Y0
+	VMULPS       vecLog2e<>+0(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y1, Y0
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y1, Y0
+	VMOVUPS      vecExpP0<>+0(SB), Y2
+	VFMADD213PS  vecExpP1<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP2<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP3<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP4<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP5<>+0(SB), Y0, Y2
+	VMULPS       Y0, Y0, Y3
+	VFMADD213PS  Y0, Y3, Y2
+	VADDPS       vecOne<>+0(SB), Y2, Y2
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VPADDD       vecExpBias<>+0(SB), Y1, Y1
+	VPADDD       vecExpBias<>+0(SB), Y0, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       vecOne<>+0(SB), Y2, Y2
+	VMOVUPS      vecOne<>+0(SB), Y0
+	VDIVPS       Y2, Y0, Y0
+	VMOVUPS      Y0, 64(CX)
+	VMOVUPS      96(CX), Y0
+	VMOVUPS      96(DX), Y1
+	VADDPS       Y1, Y0, Y0
+	VXORPS       vecSignBit<>+0(SB), Y0, Y0
+	VMOVUPS      vecExpHi<>+0(SB), Y1
+	VMOVUPS      vecExpLo<>+0(SB), Y2
+	VMINPS       Y0, Y1, Y0
+	VMAXPS       Y0, Y2, Y0
+	VMULPS       vecLog2e<>+0(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y1, Y0
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y1, Y0
+	VMOVUPS      vecExpP0<>+0(SB), Y2
+	VFMADD213PS  vecExpP1<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP2<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP3<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP4<>+0(SB), Y0, Y2
+	VFMADD213PS  vecExpP5<>+0(SB), Y0, Y2
+	VMULPS       Y0, Y0, Y3
+	VFMADD213PS  Y0, Y3, Y2
+	VADDPS       vecOne<>+0(SB), Y2, Y2
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VPADDD       vecExpBias<>+0(SB), Y1, Y1
+	VPADDD       vecExpBias<>+0(SB), Y0, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       vecOne<>+0(SB), Y2, Y2
+	VMOVUPS      vecOne<>+0(SB), Y0
+	VDIVPS       Y2, Y0, Y0
+	VMOVUPS      Y0, 96(CX)
+	ADDQ         $0x80, CX
+	ADDQ         $0x80, DX
+	SUBQ         $0x20, AX
+	JMP          loopN
+
+loop1:
 	CMPQ         AX, $0x08
 	JL           tail
 	VMOVUPS      (CX), Y0
@@ -141,7 +337,7 @@ loop:
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
 	SUBQ         $0x08, AX
-	JMP          loop
+	JMP          loop1
 
 tail:
 	TESTQ        AX, AX
@@ -335,7 +531,211 @@ TEXT ·BiasTanhAVX2(SB), NOSPLIT, $0-48
 	MOVQ x_base+0(FP), CX
 	MOVQ bias_base+24(FP), DX
 
-loop:
+loopN:
+	CMPQ         AX, $0x20
+	JL           loop1
+	VMOVUPS      (CX), Y0
+	VMOVUPS      (DX), Y1
+	VADDPS       Y1, Y0, Y0
+	VANDPS       vecAbsMask<>+0(SB), Y0, Y1
+	VADDPS       Y1, Y1, Y2
+	VMOVUPS      vecExpHi<>+0(SB), Y3
+	VMOVUPS      vecExpLo<>+0(SB), Y4
+	VMINPS       Y2, Y3, Y2
+	VMAXPS       Y2, Y4, Y2
+	VMULPS       vecLog2e<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y3, Y2
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y3, Y2
+	VMOVUPS      vecExpP0<>+0(SB), Y4
+	VFMADD213PS  vecExpP1<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP2<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP3<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP4<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP5<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y4
+	VADDPS       vecOne<>+0(SB), Y4, Y4
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       vecExpBias<>+0(SB), Y3, Y3
+	VPADDD       vecExpBias<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y4, Y4
+	VMULPS       Y2, Y4, Y4
+	VADDPS       vecOne<>+0(SB), Y4, Y4
+	VMOVUPS      vecTwo<>+0(SB), Y2
+	VDIVPS       Y4, Y2, Y2
+	VMOVUPS      vecOne<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y2
+	VANDPS       vecSignBit<>+0(SB), Y0, Y3
+	VORPS        Y3, Y2, Y2
+	VMULPS       Y0, Y0, Y3
+	VMOVUPS      vecTanhP0<>+0(SB), Y4
+	VFMADD213PS  vecTanhP1<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP2<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP3<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP4<>+0(SB), Y3, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD213PS  Y0, Y0, Y4
+	VCMPPS       $0x01, vecTanhSmall<>+0(SB), Y1, Y0
+	VBLENDVPS    Y0, Y4, Y2, Y2
+	VMOVUPS      Y2, (CX)
+	VMOVUPS      32(CX), Y0
+	VMOVUPS      32(DX), Y1
+	VADDPS       Y1, Y0, Y0
+	VANDPS       vecAbsMask<>+0(SB), Y0, Y1
+	VADDPS       Y1, Y1, Y2
+	VMOVUPS      vecExpHi<>+0(SB), Y3
+	VMOVUPS      vecExpLo<>+0(SB), Y4
+	VMINPS       Y2, Y3, Y2
+	VMAXPS       Y2, Y4, Y2
+	VMULPS       vecLog2e<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y3, Y2
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y3, Y2
+	VMOVUPS      vecExpP0<>+0(SB), Y4
+	VFMADD213PS  vecExpP1<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP2<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP3<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP4<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP5<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y4
+	VADDPS       vecOne<>+0(SB), Y4, Y4
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       vecExpBias<>+0(SB), Y3, Y3
+	VPADDD       vecExpBias<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y4, Y4
+	VMULPS       Y2, Y4, Y4
+	VADDPS       vecOne<>+0(SB), Y4, Y4
+	VMOVUPS      vecTwo<>+0(SB), Y2
+	VDIVPS       Y4, Y2, Y2
+	VMOVUPS      vecOne<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y2
+	VANDPS       vecSignBit<>+0(SB), Y0, Y3
+	VORPS        Y3, Y2, Y2
+	VMULPS       Y0, Y0, Y3
+	VMOVUPS      vecTanhP0<>+0(SB), Y4
+	VFMADD213PS  vecTanhP1<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP2<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP3<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP4<>+0(SB), Y3, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD213PS  Y0, Y0, Y4
+	VCMPPS       $0x01, vecTanhSmall<>+0(SB), Y1, Y0
+	VBLENDVPS    Y0, Y4, Y2, Y2
+	VMOVUPS      Y2, 32(CX)
+	VMOVUPS      64(CX), Y0
+	VMOVUPS      64(DX), Y1
+	VADDPS       Y1, Y0, Y0
+	VANDPS       vecAbsMask<>+0(SB), Y0, Y1
+	VADDPS       Y1, Y1, Y2
+	VMOVUPS      vecExpHi<>+0(SB), Y3
+	VMOVUPS      vecExpLo<>+0(SB), Y4
+	VMINPS       Y2, Y3, Y2
+	VMAXPS       Y2, Y4, Y2
+	VMULPS       vecLog2e<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y3, Y2
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y3, Y2
+	VMOVUPS      vecExpP0<>+0(SB), Y4
+	VFMADD213PS  vecExpP1<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP2<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP3<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP4<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP5<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y4
+	VADDPS       vecOne<>+0(SB), Y4, Y4
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       vecExpBias<>+0(SB), Y3, Y3
+	VPADDD       vecExpBias<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y4, Y4
+	VMULPS       Y2, Y4, Y4
+	VADDPS       vecOne<>+0(SB), Y4, Y4
+	VMOVUPS      vecTwo<>+0(SB), Y2
+	VDIVPS       Y4, Y2, Y2
+	VMOVUPS      vecOne<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y2
+	VANDPS       vecSignBit<>+0(SB), Y0, Y3
+	VORPS        Y3, Y2, Y2
+	VMULPS       Y0, Y0, Y3
+	VMOVUPS      vecTanhP0<>+0(SB), Y4
+	VFMADD213PS  vecTanhP1<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP2<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP3<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP4<>+0(SB), Y3, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD213PS  Y0, Y0, Y4
+	VCMPPS       $0x01, vecTanhSmall<>+0(SB), Y1, Y0
+	VBLENDVPS    Y0, Y4, Y2, Y2
+	VMOVUPS      Y2, 64(CX)
+	VMOVUPS      96(CX), Y0
+	VMOVUPS      96(DX), Y1
+	VADDPS       Y1, Y0, Y0
+	VANDPS       vecAbsMask<>+0(SB), Y0, Y1
+	VADDPS       Y1, Y1, Y2
+	VMOVUPS      vecExpHi<>+0(SB), Y3
+	VMOVUPS      vecExpLo<>+0(SB), Y4
+	VMINPS       Y2, Y3, Y2
+	VMAXPS       Y2, Y4, Y2
+	VMULPS       vecLog2e<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y3, Y2
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y3, Y2
+	VMOVUPS      vecExpP0<>+0(SB), Y4
+	VFMADD213PS  vecExpP1<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP2<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP3<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP4<>+0(SB), Y2, Y4
+	VFMADD213PS  vecExpP5<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y4
+	VADDPS       vecOne<>+0(SB), Y4, Y4
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       vecExpBias<>+0(SB), Y3, Y3
+	VPADDD       vecExpBias<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y4, Y4
+	VMULPS       Y2, Y4, Y4
+	VADDPS       vecOne<>+0(SB), Y4, Y4
+	VMOVUPS      vecTwo<>+0(SB), Y2
+	VDIVPS       Y4, Y2, Y2
+	VMOVUPS      vecOne<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y2
+	VANDPS       vecSignBit<>+0(SB), Y0, Y3
+	VORPS        Y3, Y2, Y2
+	VMULPS       Y0, Y0, Y3
+	VMOVUPS      vecTanhP0<>+0(SB), Y4
+	VFMADD213PS  vecTanhP1<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP2<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP3<>+0(SB), Y3, Y4
+	VFMADD213PS  vecTanhP4<>+0(SB), Y3, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD213PS  Y0, Y0, Y4
+	VCMPPS       $0x01, vecTanhSmall<>+0(SB), Y1, Y0
+	VBLENDVPS    Y0, Y4, Y2, Y2
+	VMOVUPS      Y2, 96(CX)
+	ADDQ         $0x80, CX
+	ADDQ         $0x80, DX
+	SUBQ         $0x20, AX
+	JMP          loopN
+
+loop1:
 	CMPQ         AX, $0x08
 	JL           tail
 	VMOVUPS      (CX), Y0
@@ -390,7 +790,7 @@ loop:
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
 	SUBQ         $0x08, AX
-	JMP          loop
+	JMP          loop1
 
 tail:
 	TESTQ        AX, AX
@@ -539,7 +939,43 @@ TEXT ·BiasReLUAVX2(SB), NOSPLIT, $0-48
 	MOVQ x_base+0(FP), CX
 	MOVQ bias_base+24(FP), DX
 
-loop:
+loopN:
+	CMPQ    AX, $0x20
+	JL      loop1
+	VMOVUPS (CX), Y0
+	VMOVUPS (DX), Y1
+	VADDPS  Y1, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS 32(DX), Y1
+	VADDPS  Y1, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 64(DX), Y1
+	VADDPS  Y1, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS 96(DX), Y1
+	VADDPS  Y1, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, AX
+	JMP     loopN
+
+loop1:
 	CMPQ    AX, $0x08
 	JL      tail
 	VMOVUPS (CX), Y0
@@ -552,7 +988,7 @@ loop:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, AX
-	JMP     loop
+	JMP     loop1
 
 tail:
 	TESTQ      AX, AX
@@ -580,7 +1016,43 @@ TEXT ·BiasLeakyReLUAVX2(SB), NOSPLIT, $0-52
 	MOVQ         bias_base+24(FP), DX
 	VBROADCASTSS slope+48(FP), Y0
 
-loop:
+loopN:
+	CMPQ      AX, $0x20
+	JL        loop1
+	VMOVUPS   (CX), Y1
+	VMOVUPS   (DX), Y2
+	VADDPS    Y2, Y1, Y1
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x01, vecZero<>+0(SB), Y1, Y2
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVUPS   Y1, (CX)
+	VMOVUPS   32(CX), Y1
+	VMOVUPS   32(DX), Y2
+	VADDPS    Y2, Y1, Y1
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x01, vecZero<>+0(SB), Y1, Y2
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVUPS   Y1, 32(CX)
+	VMOVUPS   64(CX), Y1
+	VMOVUPS   64(DX), Y2
+	VADDPS    Y2, Y1, Y1
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x01, vecZero<>+0(SB), Y1, Y2
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVUPS   Y1, 64(CX)
+	VMOVUPS   96(CX), Y1
+	VMOVUPS   96(DX), Y2
+	VADDPS    Y2, Y1, Y1
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x01, vecZero<>+0(SB), Y1, Y2
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVUPS   Y1, 96(CX)
+	ADDQ      $0x80, CX
+	ADDQ      $0x80, DX
+	SUBQ      $0x20, AX
+	JMP       loopN
+
+loop1:
 	CMPQ      AX, $0x08
 	JL        tail
 	VMOVUPS   (CX), Y1
@@ -593,7 +1065,7 @@ loop:
 	ADDQ      $0x20, CX
 	ADDQ      $0x20, DX
 	SUBQ      $0x08, AX
-	JMP       loop
+	JMP       loop1
 
 tail:
 	TESTQ      AX, AX
@@ -630,7 +1102,43 @@ TEXT ·GradSigmoidAVX2(SB), NOSPLIT, $0-48
 	MOVQ d_base+0(FP), CX
 	MOVQ a_base+24(FP), DX
 
-loop:
+loopN:
+	CMPQ    AX, $0x20
+	JL      loop1
+	VMOVUPS (CX), Y0
+	VMOVUPS (DX), Y1
+	VMOVUPS vecOne<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y2, Y1, Y2
+	VMULPS  Y2, Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS vecOne<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y2, Y1, Y2
+	VMULPS  Y2, Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 64(DX), Y1
+	VMOVUPS vecOne<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y2, Y1, Y2
+	VMULPS  Y2, Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS 96(DX), Y1
+	VMOVUPS vecOne<>+0(SB), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y2, Y1, Y2
+	VMULPS  Y2, Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, AX
+	JMP     loopN
+
+loop1:
 	CMPQ    AX, $0x08
 	JL      tail
 	VMOVUPS (CX), Y0
@@ -643,7 +1151,7 @@ loop:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, AX
-	JMP     loop
+	JMP     loop1
 
 tail:
 	TESTQ      AX, AX
@@ -670,7 +1178,39 @@ TEXT ·GradTanhAVX2(SB), NOSPLIT, $0-48
 	MOVQ d_base+0(FP), CX
 	MOVQ a_base+24(FP), DX
 
-loop:
+loopN:
+	CMPQ         AX, $0x20
+	JL           loop1
+	VMOVUPS      (CX), Y0
+	VMOVUPS      (DX), Y1
+	VMOVUPS      vecOne<>+0(SB), Y2
+	VFNMADD231PS Y1, Y1, Y2
+	VMULPS       Y2, Y0, Y0
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      32(CX), Y0
+	VMOVUPS      32(DX), Y1
+	VMOVUPS      vecOne<>+0(SB), Y2
+	VFNMADD231PS Y1, Y1, Y2
+	VMULPS       Y2, Y0, Y0
+	VMOVUPS      Y0, 32(CX)
+	VMOVUPS      64(CX), Y0
+	VMOVUPS      64(DX), Y1
+	VMOVUPS      vecOne<>+0(SB), Y2
+	VFNMADD231PS Y1, Y1, Y2
+	VMULPS       Y2, Y0, Y0
+	VMOVUPS      Y0, 64(CX)
+	VMOVUPS      96(CX), Y0
+	VMOVUPS      96(DX), Y1
+	VMOVUPS      vecOne<>+0(SB), Y2
+	VFNMADD231PS Y1, Y1, Y2
+	VMULPS       Y2, Y0, Y0
+	VMOVUPS      Y0, 96(CX)
+	ADDQ         $0x80, CX
+	ADDQ         $0x80, DX
+	SUBQ         $0x20, AX
+	JMP          loopN
+
+loop1:
 	CMPQ         AX, $0x08
 	JL           tail
 	VMOVUPS      (CX), Y0
@@ -682,7 +1222,7 @@ loop:
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
 	SUBQ         $0x08, AX
-	JMP          loop
+	JMP          loop1
 
 tail:
 	TESTQ        AX, AX
@@ -708,7 +1248,35 @@ TEXT ·GradReLUAVX2(SB), NOSPLIT, $0-48
 	MOVQ d_base+0(FP), CX
 	MOVQ a_base+24(FP), DX
 
-loop:
+loopN:
+	CMPQ    AX, $0x20
+	JL      loop1
+	VMOVUPS (CX), Y0
+	VMOVUPS (DX), Y1
+	VCMPPS  $0x0e, vecZero<>+0(SB), Y1, Y1
+	VANDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS 32(DX), Y1
+	VCMPPS  $0x0e, vecZero<>+0(SB), Y1, Y1
+	VANDPS  Y1, Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 64(DX), Y1
+	VCMPPS  $0x0e, vecZero<>+0(SB), Y1, Y1
+	VANDPS  Y1, Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS 96(DX), Y1
+	VCMPPS  $0x0e, vecZero<>+0(SB), Y1, Y1
+	VANDPS  Y1, Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, AX
+	JMP     loopN
+
+loop1:
 	CMPQ    AX, $0x08
 	JL      tail
 	VMOVUPS (CX), Y0
@@ -719,7 +1287,7 @@ loop:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, AX
-	JMP     loop
+	JMP     loop1
 
 tail:
 	TESTQ      AX, AX
@@ -745,7 +1313,39 @@ TEXT ·GradLeakyReLUAVX2(SB), NOSPLIT, $0-52
 	MOVQ         a_base+24(FP), DX
 	VBROADCASTSS slope+48(FP), Y0
 
-loop:
+loopN:
+	CMPQ      AX, $0x20
+	JL        loop1
+	VMOVUPS   (CX), Y1
+	VMOVUPS   (DX), Y2
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x0e, vecZero<>+0(SB), Y2, Y2
+	VBLENDVPS Y2, Y1, Y3, Y1
+	VMOVUPS   Y1, (CX)
+	VMOVUPS   32(CX), Y1
+	VMOVUPS   32(DX), Y2
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x0e, vecZero<>+0(SB), Y2, Y2
+	VBLENDVPS Y2, Y1, Y3, Y1
+	VMOVUPS   Y1, 32(CX)
+	VMOVUPS   64(CX), Y1
+	VMOVUPS   64(DX), Y2
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x0e, vecZero<>+0(SB), Y2, Y2
+	VBLENDVPS Y2, Y1, Y3, Y1
+	VMOVUPS   Y1, 64(CX)
+	VMOVUPS   96(CX), Y1
+	VMOVUPS   96(DX), Y2
+	VMULPS    Y0, Y1, Y3
+	VCMPPS    $0x0e, vecZero<>+0(SB), Y2, Y2
+	VBLENDVPS Y2, Y1, Y3, Y1
+	VMOVUPS   Y1, 96(CX)
+	ADDQ      $0x80, CX
+	ADDQ      $0x80, DX
+	SUBQ      $0x20, AX
+	JMP       loopN
+
+loop1:
 	CMPQ      AX, $0x08
 	JL        tail
 	VMOVUPS   (CX), Y1
@@ -757,7 +1357,7 @@ loop:
 	ADDQ      $0x20, CX
 	ADDQ      $0x20, DX
 	SUBQ      $0x08, AX
-	JMP       loop
+	JMP       loop1
 
 tail:
 	TESTQ      AX, AX
@@ -783,7 +1383,26 @@ TEXT ·ScaleAVX2(SB), NOSPLIT, $0-28
 	MOVQ         x_base+0(FP), CX
 	VBROADCASTSS s+24(FP), Y0
 
-loop:
+loopN:
+	CMPQ    AX, $0x20
+	JL      loop1
+	VMOVUPS (CX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(CX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(CX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(CX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     loopN
+
+loop1:
 	CMPQ    AX, $0x08
 	JL      tail
 	VMOVUPS (CX), Y1
@@ -791,7 +1410,7 @@ loop:
 	VMOVUPS Y1, (CX)
 	ADDQ    $0x20, CX
 	SUBQ    $0x08, AX
-	JMP     loop
+	JMP     loop1
 
 tail:
 	TESTQ      AX, AX
@@ -814,33 +1433,68 @@ TEXT ·MaxAVX2(SB), NOSPLIT, $0-28
 	MOVQ    x_base+0(FP), CX
 	VMOVUPS vecNegInf<>+0(SB), Y0
 	VXORPS  Y1, Y1, Y1
+	VMOVUPS vecNegInf<>+0(SB), Y2
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS vecNegInf<>+0(SB), Y4
+	VXORPS  Y5, Y5, Y5
+	VMOVUPS vecNegInf<>+0(SB), Y6
+	VXORPS  Y7, Y7, Y7
 
-loop:
+loopN:
+	CMPQ    AX, $0x20
+	JL      loop1
+	VMOVUPS (CX), Y8
+	VCMPPS  $0x03, Y8, Y8, Y9
+	VORPS   Y9, Y1, Y1
+	VMAXPS  Y8, Y0, Y0
+	VMOVUPS 32(CX), Y8
+	VCMPPS  $0x03, Y8, Y8, Y9
+	VORPS   Y9, Y3, Y3
+	VMAXPS  Y8, Y2, Y2
+	VMOVUPS 64(CX), Y8
+	VCMPPS  $0x03, Y8, Y8, Y9
+	VORPS   Y9, Y5, Y5
+	VMAXPS  Y8, Y4, Y4
+	VMOVUPS 96(CX), Y8
+	VCMPPS  $0x03, Y8, Y8, Y9
+	VORPS   Y9, Y7, Y7
+	VMAXPS  Y8, Y6, Y6
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     loopN
+
+loop1:
 	CMPQ    AX, $0x08
 	JL      tail
-	VMOVUPS (CX), Y2
-	VCMPPS  $0x03, Y2, Y2, Y3
-	VORPS   Y3, Y1, Y1
-	VMAXPS  Y2, Y0, Y0
+	VMOVUPS (CX), Y8
+	VCMPPS  $0x03, Y8, Y8, Y9
+	VORPS   Y9, Y1, Y1
+	VMAXPS  Y8, Y0, Y0
 	ADDQ    $0x20, CX
 	SUBQ    $0x08, AX
-	JMP     loop
+	JMP     loop1
 
 tail:
 	TESTQ      AX, AX
 	JZ         done
 	LEAQ       vecTailMask<>+0(SB), DX
 	NEGQ       AX
-	VMOVDQU    32(DX)(AX*4), Y2
-	VMASKMOVPS (CX), Y2, Y3
-	VMOVUPS    vecNegInf<>+0(SB), Y4
-	VBLENDVPS  Y2, Y3, Y4, Y3
-	VCMPPS     $0x03, Y3, Y3, Y2
-	VORPS      Y2, Y1, Y1
-	VMAXPS     Y3, Y0, Y0
+	VMOVDQU    32(DX)(AX*4), Y8
+	VMASKMOVPS (CX), Y8, Y9
+	VMOVUPS    vecNegInf<>+0(SB), Y10
+	VBLENDVPS  Y8, Y9, Y10, Y9
+	VCMPPS     $0x03, Y9, Y9, Y8
+	VORPS      Y8, Y1, Y1
+	VMAXPS     Y9, Y0, Y0
 
 done:
-	// Reduce the lanes; a NaN seen anywhere wins.
+	// Reduce the slots and lanes; a NaN seen anywhere wins.
+	VMAXPS       Y2, Y0, Y0
+	VORPS        Y3, Y1, Y1
+	VMAXPS       Y4, Y0, Y0
+	VORPS        Y5, Y1, Y1
+	VMAXPS       Y6, Y0, Y0
+	VORPS        Y7, Y1, Y1
 	VEXTRACTF128 $0x01, Y0, X2
 	VMAXPS       X2, X0, X0
 	VPERMILPS    $0x4e, X0, X2
@@ -885,92 +1539,239 @@ TEXT ·ExpShiftSumAVX2(SB), NOSPLIT, $0-40
 	VBROADCASTSS shift+24(FP), Y0
 	VXORPD       Y1, Y1, Y1
 	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
 
-loop:
+loopN:
+	CMPQ         AX, $0x20
+	JL           loop1
+	VMOVUPS      (CX), Y5
+	VSUBPS       Y0, Y5, Y5
+	VMOVUPS      vecExpHi<>+0(SB), Y6
+	VMOVUPS      vecExpLo<>+0(SB), Y7
+	VMINPS       Y5, Y6, Y5
+	VMAXPS       Y5, Y7, Y5
+	VMULPS       vecLog2e<>+0(SB), Y5, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y6, Y5
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y6, Y5
+	VMOVUPS      vecExpP0<>+0(SB), Y7
+	VFMADD213PS  vecExpP1<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP2<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP3<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP4<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP5<>+0(SB), Y5, Y7
+	VMULPS       Y5, Y5, Y8
+	VFMADD213PS  Y5, Y8, Y7
+	VADDPS       vecOne<>+0(SB), Y7, Y7
+	VCVTPS2DQ    Y6, Y5
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       vecExpBias<>+0(SB), Y6, Y6
+	VPADDD       vecExpBias<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y6, Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VMOVUPS      Y7, (CX)
+	VCVTPS2PD    X7, Y5
+	VEXTRACTF128 $0x01, Y7, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y5, Y1, Y1
+	VADDPD       Y6, Y2, Y2
+	VMOVUPS      32(CX), Y5
+	VSUBPS       Y0, Y5, Y5
+	VMOVUPS      vecExpHi<>+0(SB), Y6
+	VMOVUPS      vecExpLo<>+0(SB), Y7
+	VMINPS       Y5, Y6, Y5
+	VMAXPS       Y5, Y7, Y5
+	VMULPS       vecLog2e<>+0(SB), Y5, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y6, Y5
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y6, Y5
+	VMOVUPS      vecExpP0<>+0(SB), Y7
+	VFMADD213PS  vecExpP1<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP2<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP3<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP4<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP5<>+0(SB), Y5, Y7
+	VMULPS       Y5, Y5, Y8
+	VFMADD213PS  Y5, Y8, Y7
+	VADDPS       vecOne<>+0(SB), Y7, Y7
+	VCVTPS2DQ    Y6, Y5
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       vecExpBias<>+0(SB), Y6, Y6
+	VPADDD       vecExpBias<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y6, Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VMOVUPS      Y7, 32(CX)
+	VCVTPS2PD    X7, Y5
+	VEXTRACTF128 $0x01, Y7, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y4, Y4
+	VMOVUPS      64(CX), Y5
+	VSUBPS       Y0, Y5, Y5
+	VMOVUPS      vecExpHi<>+0(SB), Y6
+	VMOVUPS      vecExpLo<>+0(SB), Y7
+	VMINPS       Y5, Y6, Y5
+	VMAXPS       Y5, Y7, Y5
+	VMULPS       vecLog2e<>+0(SB), Y5, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y6, Y5
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y6, Y5
+	VMOVUPS      vecExpP0<>+0(SB), Y7
+	VFMADD213PS  vecExpP1<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP2<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP3<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP4<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP5<>+0(SB), Y5, Y7
+	VMULPS       Y5, Y5, Y8
+	VFMADD213PS  Y5, Y8, Y7
+	VADDPS       vecOne<>+0(SB), Y7, Y7
+	VCVTPS2DQ    Y6, Y5
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       vecExpBias<>+0(SB), Y6, Y6
+	VPADDD       vecExpBias<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y6, Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VMOVUPS      Y7, 64(CX)
+	VCVTPS2PD    X7, Y5
+	VEXTRACTF128 $0x01, Y7, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y5, Y1, Y1
+	VADDPD       Y6, Y2, Y2
+	VMOVUPS      96(CX), Y5
+	VSUBPS       Y0, Y5, Y5
+	VMOVUPS      vecExpHi<>+0(SB), Y6
+	VMOVUPS      vecExpLo<>+0(SB), Y7
+	VMINPS       Y5, Y6, Y5
+	VMAXPS       Y5, Y7, Y5
+	VMULPS       vecLog2e<>+0(SB), Y5, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y6, Y5
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y6, Y5
+	VMOVUPS      vecExpP0<>+0(SB), Y7
+	VFMADD213PS  vecExpP1<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP2<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP3<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP4<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP5<>+0(SB), Y5, Y7
+	VMULPS       Y5, Y5, Y8
+	VFMADD213PS  Y5, Y8, Y7
+	VADDPS       vecOne<>+0(SB), Y7, Y7
+	VCVTPS2DQ    Y6, Y5
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       vecExpBias<>+0(SB), Y6, Y6
+	VPADDD       vecExpBias<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y6, Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VMOVUPS      Y7, 96(CX)
+	VCVTPS2PD    X7, Y5
+	VEXTRACTF128 $0x01, Y7, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y4, Y4
+	ADDQ         $0x80, CX
+	SUBQ         $0x20, AX
+	JMP          loopN
+
+loop1:
 	CMPQ         AX, $0x08
 	JL           tail
-	VMOVUPS      (CX), Y3
-	VSUBPS       Y0, Y3, Y3
-	VMOVUPS      vecExpHi<>+0(SB), Y4
-	VMOVUPS      vecExpLo<>+0(SB), Y5
-	VMINPS       Y3, Y4, Y3
-	VMAXPS       Y3, Y5, Y3
-	VMULPS       vecLog2e<>+0(SB), Y3, Y4
-	VROUNDPS     $0x00, Y4, Y4
-	VFNMADD231PS vecLn2Hi<>+0(SB), Y4, Y3
-	VFNMADD231PS vecLn2Lo<>+0(SB), Y4, Y3
-	VMOVUPS      vecExpP0<>+0(SB), Y5
-	VFMADD213PS  vecExpP1<>+0(SB), Y3, Y5
-	VFMADD213PS  vecExpP2<>+0(SB), Y3, Y5
-	VFMADD213PS  vecExpP3<>+0(SB), Y3, Y5
-	VFMADD213PS  vecExpP4<>+0(SB), Y3, Y5
-	VFMADD213PS  vecExpP5<>+0(SB), Y3, Y5
-	VMULPS       Y3, Y3, Y6
-	VFMADD213PS  Y3, Y6, Y5
-	VADDPS       vecOne<>+0(SB), Y5, Y5
-	VCVTPS2DQ    Y4, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       vecExpBias<>+0(SB), Y4, Y4
-	VPADDD       vecExpBias<>+0(SB), Y3, Y3
-	VPSLLD       $0x17, Y4, Y4
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y5, Y5
-	VMULPS       Y3, Y5, Y5
-	VMOVUPS      Y5, (CX)
-	VCVTPS2PD    X5, Y3
-	VEXTRACTF128 $0x01, Y5, X4
-	VCVTPS2PD    X4, Y4
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y4, Y2, Y2
+	VMOVUPS      (CX), Y5
+	VSUBPS       Y0, Y5, Y5
+	VMOVUPS      vecExpHi<>+0(SB), Y6
+	VMOVUPS      vecExpLo<>+0(SB), Y7
+	VMINPS       Y5, Y6, Y5
+	VMAXPS       Y5, Y7, Y5
+	VMULPS       vecLog2e<>+0(SB), Y5, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y6, Y5
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y6, Y5
+	VMOVUPS      vecExpP0<>+0(SB), Y7
+	VFMADD213PS  vecExpP1<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP2<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP3<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP4<>+0(SB), Y5, Y7
+	VFMADD213PS  vecExpP5<>+0(SB), Y5, Y7
+	VMULPS       Y5, Y5, Y8
+	VFMADD213PS  Y5, Y8, Y7
+	VADDPS       vecOne<>+0(SB), Y7, Y7
+	VCVTPS2DQ    Y6, Y5
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       vecExpBias<>+0(SB), Y6, Y6
+	VPADDD       vecExpBias<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y6, Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VMOVUPS      Y7, (CX)
+	VCVTPS2PD    X7, Y5
+	VEXTRACTF128 $0x01, Y7, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y5, Y1, Y1
+	VADDPD       Y6, Y2, Y2
 	ADDQ         $0x20, CX
 	SUBQ         $0x08, AX
-	JMP          loop
+	JMP          loop1
 
 tail:
 	TESTQ        AX, AX
 	JZ           done
 	LEAQ         vecTailMask<>+0(SB), DX
 	NEGQ         AX
-	VMOVDQU      32(DX)(AX*4), Y3
-	VMASKMOVPS   (CX), Y3, Y4
-	VSUBPS       Y0, Y4, Y4
+	VMOVDQU      32(DX)(AX*4), Y5
+	VMASKMOVPS   (CX), Y5, Y6
+	VSUBPS       Y0, Y6, Y6
 	VMOVUPS      vecExpHi<>+0(SB), Y0
-	VMOVUPS      vecExpLo<>+0(SB), Y5
-	VMINPS       Y4, Y0, Y0
-	VMAXPS       Y0, Y5, Y0
-	VMULPS       vecLog2e<>+0(SB), Y0, Y4
-	VROUNDPS     $0x00, Y4, Y4
-	VFNMADD231PS vecLn2Hi<>+0(SB), Y4, Y0
-	VFNMADD231PS vecLn2Lo<>+0(SB), Y4, Y0
-	VMOVUPS      vecExpP0<>+0(SB), Y5
-	VFMADD213PS  vecExpP1<>+0(SB), Y0, Y5
-	VFMADD213PS  vecExpP2<>+0(SB), Y0, Y5
-	VFMADD213PS  vecExpP3<>+0(SB), Y0, Y5
-	VFMADD213PS  vecExpP4<>+0(SB), Y0, Y5
-	VFMADD213PS  vecExpP5<>+0(SB), Y0, Y5
-	VMULPS       Y0, Y0, Y6
-	VFMADD213PS  Y0, Y6, Y5
-	VADDPS       vecOne<>+0(SB), Y5, Y5
-	VCVTPS2DQ    Y4, Y0
-	VPSRAD       $0x01, Y0, Y4
-	VPSUBD       Y4, Y0, Y0
-	VPADDD       vecExpBias<>+0(SB), Y4, Y4
+	VMOVUPS      vecExpLo<>+0(SB), Y7
+	VMINPS       Y6, Y0, Y0
+	VMAXPS       Y0, Y7, Y0
+	VMULPS       vecLog2e<>+0(SB), Y0, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VFNMADD231PS vecLn2Hi<>+0(SB), Y6, Y0
+	VFNMADD231PS vecLn2Lo<>+0(SB), Y6, Y0
+	VMOVUPS      vecExpP0<>+0(SB), Y7
+	VFMADD213PS  vecExpP1<>+0(SB), Y0, Y7
+	VFMADD213PS  vecExpP2<>+0(SB), Y0, Y7
+	VFMADD213PS  vecExpP3<>+0(SB), Y0, Y7
+	VFMADD213PS  vecExpP4<>+0(SB), Y0, Y7
+	VFMADD213PS  vecExpP5<>+0(SB), Y0, Y7
+	VMULPS       Y0, Y0, Y8
+	VFMADD213PS  Y0, Y8, Y7
+	VADDPS       vecOne<>+0(SB), Y7, Y7
+	VCVTPS2DQ    Y6, Y0
+	VPSRAD       $0x01, Y0, Y6
+	VPSUBD       Y6, Y0, Y0
+	VPADDD       vecExpBias<>+0(SB), Y6, Y6
 	VPADDD       vecExpBias<>+0(SB), Y0, Y0
-	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y6, Y6
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y4, Y5, Y5
-	VMULPS       Y0, Y5, Y5
-	VMASKMOVPS   Y5, Y3, (CX)
-	VANDPS       Y3, Y5, Y5
-	VCVTPS2PD    X5, Y0
-	VEXTRACTF128 $0x01, Y5, X3
-	VCVTPS2PD    X3, Y3
+	VMULPS       Y6, Y7, Y7
+	VMULPS       Y0, Y7, Y7
+	VMASKMOVPS   Y7, Y5, (CX)
+	VANDPS       Y5, Y7, Y7
+	VCVTPS2PD    X7, Y0
+	VEXTRACTF128 $0x01, Y7, X5
+	VCVTPS2PD    X5, Y5
 	VADDPD       Y0, Y1, Y1
-	VADDPD       Y3, Y2, Y2
+	VADDPD       Y5, Y2, Y2
 
 done:
 	VADDPD       Y2, Y1, Y1
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y4, Y1, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPD       X0, X1, X1
 	VHADDPD      X1, X1, X1
@@ -985,35 +1786,78 @@ TEXT ·SumSquaresAVX2(SB), NOSPLIT, $0-32
 	MOVQ   x_base+0(FP), CX
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
 
-loop:
+loopN:
+	CMPQ         AX, $0x20
+	JL           loop1
+	VMOVUPS      (CX), Y8
+	VCVTPS2PD    X8, Y9
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VFMADD231PD  Y9, Y9, Y0
+	VFMADD231PD  Y8, Y8, Y1
+	VMOVUPS      32(CX), Y8
+	VCVTPS2PD    X8, Y9
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VFMADD231PD  Y9, Y9, Y2
+	VFMADD231PD  Y8, Y8, Y3
+	VMOVUPS      64(CX), Y8
+	VCVTPS2PD    X8, Y9
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VFMADD231PD  Y9, Y9, Y4
+	VFMADD231PD  Y8, Y8, Y5
+	VMOVUPS      96(CX), Y8
+	VCVTPS2PD    X8, Y9
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VFMADD231PD  Y9, Y9, Y6
+	VFMADD231PD  Y8, Y8, Y7
+	ADDQ         $0x80, CX
+	SUBQ         $0x20, AX
+	JMP          loopN
+
+loop1:
 	CMPQ         AX, $0x08
 	JL           tail
-	VMOVUPS      (CX), Y2
-	VCVTPS2PD    X2, Y3
-	VEXTRACTF128 $0x01, Y2, X2
-	VCVTPS2PD    X2, Y2
-	VFMADD231PD  Y3, Y3, Y0
-	VFMADD231PD  Y2, Y2, Y1
+	VMOVUPS      (CX), Y8
+	VCVTPS2PD    X8, Y9
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VFMADD231PD  Y9, Y9, Y0
+	VFMADD231PD  Y8, Y8, Y1
 	ADDQ         $0x20, CX
 	SUBQ         $0x08, AX
-	JMP          loop
+	JMP          loop1
 
 tail:
 	TESTQ        AX, AX
 	JZ           done
 	LEAQ         vecTailMask<>+0(SB), DX
 	NEGQ         AX
-	VMOVDQU      32(DX)(AX*4), Y2
-	VMASKMOVPS   (CX), Y2, Y2
-	VCVTPS2PD    X2, Y3
-	VEXTRACTF128 $0x01, Y2, X2
-	VCVTPS2PD    X2, Y2
-	VFMADD231PD  Y3, Y3, Y0
-	VFMADD231PD  Y2, Y2, Y1
+	VMOVDQU      32(DX)(AX*4), Y8
+	VMASKMOVPS   (CX), Y8, Y8
+	VCVTPS2PD    X8, Y9
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VFMADD231PD  Y9, Y9, Y0
+	VFMADD231PD  Y8, Y8, Y1
 
 done:
 	VADDPD       Y1, Y0, Y0
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y0, Y0
+	VADDPD       Y4, Y0, Y0
+	VADDPD       Y5, Y0, Y0
+	VADDPD       Y6, Y0, Y0
+	VADDPD       Y7, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPD       X1, X0, X0
 	VHADDPD      X0, X0, X0

@@ -50,26 +50,49 @@ func tailMask() Mem {
 	return m
 }
 
-// vecLoop emits the loop of a kernel over n elements: body is called once
-// for whole groups of 8 (mask == nil) and once for the tail (mask set),
-// and loads and stores its operands through the load and store it is
-// given. The pointers advance by 32 bytes per group.
-func vecLoop(n Register, ptrs []Register, body func(load func(p int) VecVirtual, store func(p int, v VecVirtual), mask VecVirtual)) {
-	Label("loop")
+// vecBody emits the work on one group of 8 lanes: it loads and stores
+// its operands through load and store, and slot tells which of the
+// unrolled groups it is (0 to vecUnroll-1; 0 in the single-group and tail
+// loops), so a reduction can keep independent accumulators per slot. In
+// the tail, mask holds the lanes that exist; it is nil elsewhere.
+type vecBody func(load func(p int) VecVirtual, store func(p int, v VecVirtual), mask VecVirtual, slot int)
+
+// vecUnroll is how many groups of 8 the main loop does per iteration.
+const vecUnroll = 4
+
+// vecLoop emits the loops of a kernel over n elements: groups of
+// 8*vecUnroll, then of 8, then a masked tail of 1-7.
+func vecLoop(n Register, ptrs []Register, body vecBody) {
+	group := func(u int) {
+		body(func(p int) VecVirtual {
+			v := YMM()
+			VMOVUPS(Mem{Base: ptrs[p], Disp: 32 * u}, v)
+			return v
+		}, func(p int, v VecVirtual) {
+			VMOVUPS(v, Mem{Base: ptrs[p], Disp: 32 * u})
+		}, nil, u)
+	}
+	advance := func(groups int) {
+		for _, p := range ptrs {
+			ADDQ(U8(32*groups), p)
+		}
+		SUBQ(U8(8*groups), n)
+	}
+	Label("loopN")
+	CMPQ(n, U8(8*vecUnroll))
+	JL(LabelRef("loop1"))
+	for u := 0; u < vecUnroll; u++ {
+		group(u)
+	}
+	advance(vecUnroll)
+	JMP(LabelRef("loopN"))
+
+	Label("loop1")
 	CMPQ(n, U8(8))
 	JL(LabelRef("tail"))
-	body(func(p int) VecVirtual {
-		v := YMM()
-		VMOVUPS(Mem{Base: ptrs[p]}, v)
-		return v
-	}, func(p int, v VecVirtual) {
-		VMOVUPS(v, Mem{Base: ptrs[p]})
-	}, nil)
-	for _, p := range ptrs {
-		ADDQ(U8(32), p)
-	}
-	SUBQ(U8(8), n)
-	JMP(LabelRef("loop"))
+	group(0)
+	advance(1)
+	JMP(LabelRef("loop1"))
 
 	Label("tail")
 	TESTQ(n, n)
@@ -85,7 +108,7 @@ func vecLoop(n Register, ptrs []Register, body func(load func(p int) VecVirtual,
 		return v
 	}, func(p int, v VecVirtual) {
 		VMASKMOVPS(v, mask, Mem{Base: ptrs[p]})
-	}, mask)
+	}, mask, 0)
 	Label("done")
 }
 
@@ -108,7 +131,7 @@ func mapKernel(name, sig string, doc []string, slices, scalars []string, f func(
 		VBROADCASTSS(paramAddr(s), v)
 		sc = append(sc, v)
 	}
-	vecLoop(n, ptrs, func(load func(int) VecVirtual, store func(int, VecVirtual), mask VecVirtual) {
+	vecLoop(n, ptrs, func(load func(int) VecVirtual, store func(int, VecVirtual), _ VecVirtual, _ int) {
 		in := make([]VecVirtual, len(slices))
 		for i := range slices {
 			in[i] = load(i)
@@ -339,6 +362,26 @@ func vecAVX2() {
 	sumSquaresKernel()
 }
 
+// zeroAccs returns n zeroed float64 accumulators.
+func zeroAccs(n int) []VecVirtual {
+	acc := make([]VecVirtual, n)
+	for i := range acc {
+		acc[i] = YMM()
+		VXORPD(acc[i], acc[i], acc[i])
+	}
+	return acc
+}
+
+// sumAccs emits the float64 sum of every lane of the accumulators into
+// the low lane of the first one, which it returns.
+func sumAccs(acc []VecVirtual) VecVirtual {
+	for _, a := range acc[1:] {
+		VADDPD(a, acc[0], acc[0])
+	}
+	sumPD(acc[0])
+	return acc[0]
+}
+
 // sumPD emits the float64 sum of the four lanes of acc into the low lane
 // of its xmm half.
 func sumPD(acc VecVirtual) {
@@ -375,22 +418,30 @@ func maxKernel() {
 	)
 	n := Load(Param("x").Len(), GP64())
 	p := Load(Param("x").Base(), GP64())
-	m, nan := YMM(), YMM()
-	VMOVUPS(constF("NegInf", float32(math.Inf(-1))), m)
-	VXORPS(nan, nan, nan)
-	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), mask VecVirtual) {
+	var ms, nans [vecUnroll]VecVirtual
+	for u := range ms {
+		ms[u], nans[u] = YMM(), YMM()
+		VMOVUPS(constF("NegInf", float32(math.Inf(-1))), ms[u])
+		VXORPS(nans[u], nans[u], nans[u])
+	}
+	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), mask VecVirtual, u int) {
 		v := load(0)
 		if mask != nil {
 			ninf := YMM()
 			VMOVUPS(constF("NegInf", float32(math.Inf(-1))), ninf)
 			VBLENDVPS(mask, v, ninf, v) // lanes past the tail are -Inf
 		}
-		u := YMM()
-		VCMPPS(U8(3), v, v, u) // unordered: NaN
-		VORPS(u, nan, nan)
-		VMAXPS(v, m, m)
+		isNaN := YMM()
+		VCMPPS(U8(3), v, v, isNaN) // unordered
+		VORPS(isNaN, nans[u], nans[u])
+		VMAXPS(v, ms[u], ms[u])
 	})
-	Comment("Reduce the lanes; a NaN seen anywhere wins.")
+	Comment("Reduce the slots and lanes; a NaN seen anywhere wins.")
+	m, nan := ms[0], nans[0]
+	for u := 1; u < vecUnroll; u++ {
+		VMAXPS(ms[u], m, m)
+		VORPS(nans[u], nan, nan)
+	}
 	hi := XMM()
 	VEXTRACTF128(U8(1), m, hi)
 	VMAXPS(hi, m.AsX(), m.AsX())
@@ -427,10 +478,8 @@ func expShiftSumKernel() {
 	p := Load(Param("x").Base(), GP64())
 	s := YMM()
 	VBROADCASTSS(paramAddr("shift"), s)
-	acc0, acc1 := YMM(), YMM()
-	VXORPD(acc0, acc0, acc0)
-	VXORPD(acc1, acc1, acc1)
-	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, store func(int, VecVirtual), mask VecVirtual) {
+	acc := zeroAccs(4)
+	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, store func(int, VecVirtual), mask VecVirtual, u int) {
 		v := load(0)
 		VSUBPS(s, v, v)
 		e := expPS(v)
@@ -438,10 +487,9 @@ func expShiftSumKernel() {
 		if mask != nil {
 			VANDPS(mask, e, e)
 		}
-		addPD(e, acc0, acc1)
+		addPD(e, acc[2*(u%2)], acc[2*(u%2)+1])
 	})
-	VADDPD(acc1, acc0, acc0)
-	sumPD(acc0)
+	acc0 := sumAccs(acc)
 	Store(acc0.AsX(), ReturnIndex(0))
 	VZEROUPPER()
 	RET()
@@ -463,20 +511,17 @@ func sumSquaresKernel() {
 	)
 	n := Load(Param("x").Len(), GP64())
 	p := Load(Param("x").Base(), GP64())
-	acc0, acc1 := YMM(), YMM()
-	VXORPD(acc0, acc0, acc0)
-	VXORPD(acc1, acc1, acc1)
-	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ VecVirtual) {
+	acc := zeroAccs(2 * vecUnroll)
+	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ VecVirtual, u int) {
 		v := load(0)
 		lo, hi := YMM(), YMM()
 		VCVTPS2PD(v.AsX(), lo)
 		VEXTRACTF128(U8(1), v, hi.AsX())
 		VCVTPS2PD(hi.AsX(), hi)
-		VFMADD231PD(lo, lo, acc0)
-		VFMADD231PD(hi, hi, acc1)
+		VFMADD231PD(lo, lo, acc[2*u])
+		VFMADD231PD(hi, hi, acc[2*u+1])
 	})
-	VADDPD(acc1, acc0, acc0)
-	sumPD(acc0)
+	acc0 := sumAccs(acc)
 	Store(acc0.AsX(), ReturnIndex(0))
 	VZEROUPPER()
 	RET()
