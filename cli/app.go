@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strings"
 
 	urfave "github.com/urfave/cli/v2"
@@ -45,8 +44,13 @@ func newApp(stdout, stderr io.Writer) *urfave.App {
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Commands: []*urfave.Command{
+			trainCommand(),
+			evalCommand(),
+			predictCommand(),
+			plotCommand(),
 			benchCommand(),
 			infoCommand(),
+			dataCommand(),
 		},
 		Description: "Every flag can also be set through the environment variable MLPGO_<FLAG>,\n" +
 			"in upper case with '-' as '_' (--hidden 256,128 is MLPGO_HIDDEN=256,128).\n" +
@@ -92,7 +96,7 @@ func runtimeFlags() []urfave.Flag {
 		},
 		&urfave.IntFlag{
 			Name:    "threads",
-			Usage:   "number of OS threads running Go code (0: one per logical CPU)",
+			Usage:   "threads of large matrix products (0: one per logical CPU)",
 			EnvVars: envVars("threads"),
 		},
 	}
@@ -118,7 +122,7 @@ func setupRuntime(cCtx *urfave.Context) error {
 	case n < 0:
 		return usageErrorf("--threads %d: must be 0 (all CPUs) or more", n)
 	case n > 0:
-		runtime.GOMAXPROCS(n)
+		linalg.SetThreads(n)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -13,6 +12,7 @@ import (
 	urfave "github.com/urfave/cli/v2"
 
 	"github.com/mlpgo/mlpgo/linalg"
+	"github.com/mlpgo/mlpgo/mlp"
 )
 
 // gemmShape is one GEMM that bench times: C[m×n] = op(A)·op(B) with depth k.
@@ -46,24 +46,37 @@ type gemmResult struct {
 	PercentPeak float64 `json:"percent_of_core_peak"`
 }
 
+// mlpResult is the speed of the seed's network on one ISA.
+type mlpResult struct {
+	ISA string `json:"isa"`
+	// StepSeconds is one training step: forward, backward and update of a
+	// minibatch of 100.
+	StepSeconds float64 `json:"train_step_seconds"`
+	// PredictSeconds is the latency of Predict on one sample.
+	PredictSeconds float64 `json:"predict_one_seconds"`
+}
+
 // benchReport is what `mlpgo bench` prints.
 type benchReport struct {
 	CPU     string       `json:"cpu"`
 	Threads int          `json:"threads"`
 	Peak    cpuPeak      `json:"peak"`
 	Gemm    []gemmResult `json:"gemm"`
+	MLP     []mlpResult  `json:"mlp"`
 }
 
 func benchCommand() *urfave.Command {
 	return &urfave.Command{
 		Name:  "bench",
-		Usage: "measure GEMM speed per ISA against this CPU's peak",
+		Usage: "measure GEMM speed per ISA against this CPU's peak, and the seed network's speed",
 		UsageText: "mlpgo bench [--size N] [--time D] [--count N] [--json] [--isa NAME]\n\n" +
 			"Times the GEMMs of the seed network (784-100-10, minibatch 100) and an\n" +
 			"N x N x N square on every ISA this CPU runs (only --isa's, if given), and\n" +
 			"gives each as a percentage of one core's FP32 FMA peak: the flops per cycle\n" +
 			"of this microarchitecture (a table) times the clock measured on a chain of\n" +
-			"dependent one-cycle instructions. Times are medians of --count runs.",
+			"dependent one-cycle instructions. Then it times a training step and the\n" +
+			"prediction of one sample with the seed network, on random data.\n" +
+			"Times are medians of --count runs.",
 		Flags: append(runtimeFlags(), jsonFlag(),
 			&urfave.IntFlag{Name: "size", Value: 1024, Usage: "side of the square GEMM", EnvVars: envVars("size")},
 			&urfave.DurationFlag{Name: "time", Value: 100 * time.Millisecond, Usage: "minimum duration of one timed run", EnvVars: envVars("time")},
@@ -90,7 +103,7 @@ func runBench(cCtx *urfave.Context) error {
 
 	rep := benchReport{
 		CPU:     cpuid.CPU.BrandName,
-		Threads: runtime.GOMAXPROCS(0),
+		Threads: linalg.Threads(),
 		Peak:    peakOf(&cpuid.CPU, measureGHz()),
 	}
 	for _, isa := range isas {
@@ -110,7 +123,13 @@ func runBench(cCtx *urfave.Context) error {
 				Seconds: secs, GFLOPS: gflops, PercentPeak: 100 * gflops / rep.Peak.GFLOPS,
 			})
 		}
+		m, err := benchMLP(cCtx.Context, minTime, count)
 		restore()
+		if err != nil {
+			return err
+		}
+		m.ISA = isa
+		rep.MLP = append(rep.MLP, m)
 	}
 
 	w := cCtx.App.Writer
@@ -125,19 +144,55 @@ func runBench(cCtx *urfave.Context) error {
 		fmt.Fprintf(tw, "%s\t%s\t%dx%dx%d\t%12s\t%7.1f\t%13.1f%%\n", r.ISA, r.Shape, r.M, r.N, r.K,
 			formatSeconds(r.Seconds), r.GFLOPS, r.PercentPeak)
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nseed network 784-100-10")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "isa\ttraining step (batch 100)\tpredict 1 sample\n")
+	for _, m := range rep.MLP {
+		fmt.Fprintf(tw, "%s\t%25s\t%16s\n", m.ISA, formatSeconds(m.StepSeconds), formatSeconds(m.PredictSeconds))
+	}
 	return tw.Flush()
 }
 
-// formatSeconds prints a duration in seconds with a unit that keeps four
-// significant digits or so: 9.3 µs, 573.8 µs, 92.32 ms, 1.25 s.
-func formatSeconds(s float64) string {
-	switch {
-	case s < 1e-3:
-		return fmt.Sprintf("%.1f µs", s*1e6)
-	case s < 1:
-		return fmt.Sprintf("%.2f ms", s*1e3)
+// benchMLP times the seed's network on random data with the active ISA:
+// one training step (TrainBatch on a minibatch of 100) and Predict of one
+// sample.
+func benchMLP(ctx context.Context, minTime time.Duration, count int) (mlpResult, error) {
+	const batch, inputs, classes = 100, 784, 10
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := linalg.New(batch, inputs)
+	for i := range x.Data {
+		x.Data[i] = rng.Float32()*2 - 1
 	}
-	return fmt.Sprintf("%.2f s", s)
+	y := make([]uint8, batch)
+	for i := range y {
+		y[i] = uint8(rng.IntN(classes))
+	}
+	net, err := mlp.New(inputs, classes, mlp.Config{})
+	if err != nil {
+		return mlpResult{}, err
+	}
+	var callErr error
+	record := func(err error) {
+		if err != nil && callErr == nil {
+			callErr = err
+		}
+	}
+	step, err := timeCall(ctx, func() { record(net.TrainBatch(x, y)) }, minTime, count)
+	if err != nil {
+		return mlpResult{}, err
+	}
+	one, class := x.RowSlice(0, 1), make([]int, 1)
+	latency, err := timeCall(ctx, func() { record(net.Predict(class, one)) }, minTime, count)
+	if err != nil {
+		return mlpResult{}, err
+	}
+	if callErr != nil {
+		return mlpResult{}, fmt.Errorf("bench: %w", callErr)
+	}
+	return mlpResult{StepSeconds: step, PredictSeconds: latency}, nil
 }
 
 // timeGemm returns the median time of one call of shape s, over count runs
@@ -166,7 +221,7 @@ func timeGemm(ctx context.Context, s gemmShape, minTime time.Duration, count int
 // repeating f for at least minTime. It stops early, with ctx's error, when
 // ctx is cancelled.
 func timeCall(ctx context.Context, f func(), minTime time.Duration, count int) (float64, error) {
-	f() // warm up caches and packing buffers
+	f() // warm up caches and buffers
 	n := 1
 	for {
 		start := time.Now()
@@ -193,4 +248,16 @@ func timeCall(ctx context.Context, f func(), minTime time.Duration, count int) (
 	}
 	slices.Sort(runs)
 	return runs[count/2], nil
+}
+
+// formatSeconds prints a duration in seconds with a unit that keeps four
+// significant digits or so: 9.3 µs, 573.8 µs, 92.32 ms, 1.25 s.
+func formatSeconds(s float64) string {
+	switch {
+	case s < 1e-3:
+		return fmt.Sprintf("%.1f µs", s*1e6)
+	case s < 1:
+		return fmt.Sprintf("%.2f ms", s*1e3)
+	}
+	return fmt.Sprintf("%.2f s", s)
 }

@@ -87,7 +87,7 @@ func collectSystemInfo() systemInfo {
 		Features:      feats,
 		ISA:           linalg.ISA(),
 		ISAAvailable:  linalg.Available(),
-		Threads:       runtime.GOMAXPROCS(0),
+		Threads:       linalg.Threads(),
 	}
 }
 

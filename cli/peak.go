@@ -52,12 +52,13 @@ func flopsPerCycle(cpu *cpuid.CPUInfo) (int, string) {
 }
 
 // measureGHz estimates the clock of the core it runs on from a chain of
-// dependent one-cycle integer operations, keeping the fastest of a few
-// short runs (interruptions only ever slow a run down).
+// dependent one-cycle integer operations, keeping the fastest of many short
+// runs: preemption and other tenants only ever slow a run down, and a short
+// run is likely to fit between them.
 func measureGHz() float64 {
-	const iters = 1 << 20 // 16 Mi dependent ops: about 5 ms at 3 GHz
+	const iters = 1 << 14 // 256 Ki dependent ops: about 80 µs at 3 GHz
 	best, x := 0.0, uint64(1)
-	for range 7 {
+	for range 200 {
 		start := time.Now()
 		x = dependentChain(iters, x, 0x9e3779b97f4a7c15, 0x5851f42d4c957f2d)
 		if ghz := float64(iters*opsPerChainIter) / float64(time.Since(start).Nanoseconds()); ghz > best {
