@@ -103,6 +103,71 @@ func BenchmarkGemm(b *testing.B) {
 	})
 }
 
+// vecOp is one vector op of the MLP's training step at batch 100, with
+// the bytes it reads and writes per call (for GB/s).
+type vecOp struct {
+	name  string
+	bytes int
+	run   func()
+}
+
+// vecOps returns the ops on operands of the seed network's sizes: the
+// hidden layer's 100x100 activations, the output's 100x10, and the hidden
+// weights' 784x100 for the optimizer update and the L2 norm.
+func vecOps() []vecOp {
+	r := rand.New(rand.NewPCG(5, 6))
+	fill := func(rows, cols int) linalg.Matrix {
+		m := linalg.New(rows, cols)
+		for i := range m.Data {
+			m.Data[i] = 2*r.Float32() - 1
+		}
+		return m
+	}
+	h, d, out, w, g := fill(100, 100), fill(100, 100), fill(100, 10), fill(784, 100), fill(784, 100)
+	bias, sums, idx := make([]float32, 100), make([]float32, 100), make([]int, 100)
+	const f = 4 // bytes per float32
+	ops := []vecOp{
+		{"grad_sigmoid", 3 * f * 100 * 100, func() { linalg.ActivationGrad(d, h, linalg.Sigmoid) }},
+		{"softmax", 2 * f * 100 * 10, func() { linalg.SoftmaxRows(out) }},
+		{"colsums", f * 100 * 100, func() { linalg.ColSums(sums, d) }},
+		{"axpby", 3 * f * 784 * 100, func() { linalg.Axpby(1, w, -1e-9, g) }},
+		{"argmax", f * 100 * 10, func() { linalg.ArgmaxRows(idx, out) }},
+		{"sumsquares", f * 784 * 100, func() { linalg.SumSquares(w) }},
+	}
+	for _, act := range []linalg.Activation{linalg.Identity, linalg.Sigmoid, linalg.Tanh, linalg.ReLU} {
+		ops = append(ops, vecOp{"bias_" + act.String(), 2 * f * 100 * 100, func() {
+			// Sigmoid and Tanh saturate repeated inputs to ±1; refresh
+			// them so every call sees the same values.
+			copy(h.Data, d.Data)
+			linalg.BiasActivate(h, bias, act)
+		}})
+	}
+	return ops
+}
+
+// BenchmarkVec measures the vector ops per ISA, in GB/s of operands read
+// and written (the bias_* ops include a 40 KB copy that resets their input).
+func BenchmarkVec(b *testing.B) {
+	for _, isa := range linalg.Available() {
+		b.Run(isa, func(b *testing.B) {
+			restore, err := linalg.UseISA(isa)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer restore()
+			for _, op := range vecOps() {
+				b.Run(op.name, func(b *testing.B) {
+					b.SetBytes(int64(op.bytes))
+					b.ReportAllocs()
+					for b.Loop() {
+						op.run()
+					}
+				})
+			}
+		})
+	}
+}
+
 // mnistLike returns rows x 784 uniform values in [-1, 1] (the range of the
 // seed's pixel scaling) with random labels 0..9.
 func mnistLike(rows int) (linalg.Matrix, []uint8) {
