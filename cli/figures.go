@@ -52,7 +52,7 @@ func writeFigure(path string, plots [][]*plot.Plot, widthPx, heightPx int) error
 
 // historyFigure returns the plots of a training history: the cost per
 // epoch, and the training and validation accuracy per epoch.
-func historyFigure(h mlp.History) [][]*plot.Plot {
+func historyFigure(h mlp.History) ([][]*plot.Plot, error) {
 	cost, train, valid := make(plotter.XYs, len(h)), make(plotter.XYs, len(h)), make(plotter.XYs, 0, len(h))
 	for i, e := range h {
 		x := float64(e.Epoch)
@@ -66,7 +66,9 @@ func historyFigure(h mlp.History) [][]*plot.Plot {
 	costPlot.Title.Text = "Cost"
 	costPlot.X.Label.Text = "Epochs"
 	costPlot.Y.Label.Text = "Cost"
-	addLine(costPlot, "", cost, 0)
+	if err := addLine(costPlot, "", cost, 0); err != nil {
+		return nil, fmt.Errorf("cost: %w", err)
+	}
 
 	accPlot := plot.New()
 	accPlot.Title.Text = "Accuracy"
@@ -74,22 +76,24 @@ func historyFigure(h mlp.History) [][]*plot.Plot {
 	accPlot.Y.Label.Text = "Accuracy (%)"
 	accPlot.Legend.Top = false
 	accPlot.Legend.Left = false
-	addLine(accPlot, "training", train, 0)
-	if len(valid) > 0 {
-		addLine(accPlot, "validation", valid, 1)
+	if err := addLine(accPlot, "training", train, 0); err != nil {
+		return nil, fmt.Errorf("training accuracy: %w", err)
 	}
-	return [][]*plot.Plot{{costPlot, accPlot}}
+	if err := addLine(accPlot, "validation", valid, 1); err != nil {
+		return nil, fmt.Errorf("validation accuracy: %w", err)
+	}
+	return [][]*plot.Plot{{costPlot, accPlot}}, nil
 }
 
 // addLine adds a line of the style-th colour to p, with a legend entry if
-// name is not empty.
-func addLine(p *plot.Plot, name string, xys plotter.XYs, style int) {
+// name is not empty. It fails on NaN or infinite values.
+func addLine(p *plot.Plot, name string, xys plotter.XYs, style int) error {
 	if len(xys) == 0 {
-		return
+		return nil
 	}
 	l, err := plotter.NewLine(xys)
 	if err != nil {
-		panic(err) // NewLine only fails on NaN or Inf, which callers leave out
+		return err
 	}
 	l.Color = plotColors[style%len(plotColors)]
 	l.Width = vg.Points(1.5)
@@ -103,6 +107,7 @@ func addLine(p *plot.Plot, name string, xys plotter.XYs, style int) {
 	if name != "" {
 		p.Legend.Add(name, l)
 	}
+	return nil
 }
 
 // plotColors are the history's line colours (matplotlib's first two).

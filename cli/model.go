@@ -45,7 +45,7 @@ func loadSplit(cCtx *urfave.Context, net *mlp.Network, split string) (*mnistio.D
 	return ds, dir, nil
 }
 
-// predictRows returns net's predicted class of every example of ds.
+// predictRows returns net's predicted class of every row of x.
 func predictRows(net *mlp.Network, x linalg.Matrix) ([]int, error) {
 	pred := make([]int, x.Rows)
 	if err := net.Predict(pred, x); err != nil {

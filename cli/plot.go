@@ -71,7 +71,11 @@ func runPlot(cCtx *urfave.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFigure(out("history.png"), historyFigure(h), 960, 400); err != nil {
+		fig, err := historyFigure(h)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if err := writeFigure(out("history.png"), fig, 960, 400); err != nil {
 			return err
 		}
 		written = append(written, out("history.png"))
