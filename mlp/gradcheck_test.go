@@ -39,9 +39,9 @@ func gradCheck(t *testing.T, cfg Config) {
 		}
 	}
 	x, y := blobs(rows, inputs, classes, 3)
-	tr := newTrainer(n, x, y, n.cfg.BatchSize)
-	tr.grads = true
-	if !tr.step([]uint32{0, 1, 2, 3, 4, 5}) {
+	tr := newTrainer(n, n.cfg.BatchSize, true)
+	tr.keepGrads()
+	if !tr.step(x, y, []uint32{0, 1, 2, 3, 4, 5}) {
 		t.Fatal("step: outputs not finite")
 	}
 

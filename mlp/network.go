@@ -122,7 +122,8 @@ func (n *Network) Classes() int { return n.sizes[len(n.sizes)-1] }
 // Sizes returns the layer sizes: inputs, each hidden layer, classes.
 func (n *Network) Sizes() []int { return append([]int(nil), n.sizes...) }
 
-// Epochs returns the number of epochs the network has been trained for.
+// Epochs returns the number of epochs the network's weights were trained
+// for: with early stopping, the best epoch's number.
 func (n *Network) Epochs() int { return n.epochs }
 
 // History returns the per-epoch history of the training so far (empty for

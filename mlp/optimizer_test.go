@@ -34,7 +34,7 @@ func TestOptimizers(t *testing.T) {
 			c := n.Config()
 			x, y := blobs(8, 4, 3, 5)
 			rows := []uint32{0, 1, 2, 3, 4, 5, 6, 7}
-			tr := newTrainer(n, x, y, n.cfg.BatchSize)
+			tr := newTrainer(n, n.cfg.BatchSize, true)
 			params := n.params()
 			ref := make([][]float64, len(params))
 			m1 := make([][]float64, len(params))
@@ -48,7 +48,7 @@ func TestOptimizers(t *testing.T) {
 			}
 			for step := 1; step <= 3; step++ {
 				tr.grads = true
-				tr.step(rows)
+				tr.step(x, y, rows)
 				for p := range params {
 					l := p / 2
 					g := tr.gb[l]
@@ -75,7 +75,7 @@ func TestOptimizers(t *testing.T) {
 					}
 				}
 				tr.grads = false
-				tr.step(rows)
+				tr.step(x, y, rows)
 				for p, v := range params {
 					for i, w := range v {
 						if !closeTo(float64(w), ref[p][i], 1e-5) {

@@ -91,19 +91,18 @@ func (n *Network) params() [][]float32 {
 	return p
 }
 
-// trainer is Fit's workspace, allocated once when Fit starts so that a
-// training step allocates nothing.
+// trainer is the workspace of Fit and TrainBatch, allocated before the
+// first step so that a training step allocates nothing.
 type trainer struct {
 	n  *Network
 	st *trainState
-	x  linalg.Matrix
-	y  []uint8
 
-	xb     linalg.Matrix   // the minibatch's rows, gathered
+	rows   int             // the most rows a minibatch may have
+	xb     linalg.Matrix   // Fit's minibatch rows, gathered (empty for TrainBatch)
 	yb     []uint8         // and labels
 	acts   []linalg.Matrix // layer outputs; the last becomes the output delta
 	deltas []linalg.Matrix // deltas[l] is the delta of hidden layer l
-	gw     []linalg.Matrix // weight gradients (unused by fused SGD)
+	gw     []linalg.Matrix // weight gradients (nil for SGD, which needs none)
 	gb     [][]float32     // bias gradients
 	params [][]float32
 
@@ -115,36 +114,55 @@ type trainer struct {
 	grads bool
 }
 
-// newTrainer returns a workspace for minibatches of up to bs rows of x
-// and y.
-func newTrainer(n *Network, x linalg.Matrix, y []uint8, bs int) *trainer {
+// newTrainer returns a workspace for minibatches of up to rows rows, with
+// room to gather them if gather is set.
+func newTrainer(n *Network, rows int, gather bool) *trainer {
 	t := &trainer{
-		n: n, st: n.train, x: x, y: y,
-		xb:     linalg.New(bs, n.Inputs()),
-		yb:     make([]uint8, bs),
+		n: n, st: n.train, rows: rows,
 		params: n.params(),
 		eta:    float32(n.cfg.Eta),
 		l2:     n.l2(),
 	}
+	if gather {
+		t.xb, t.yb = linalg.New(rows, n.Inputs()), make([]uint8, rows)
+	}
 	t.outAct, t.softmax = n.outputActivation()
 	for l, ly := range n.layers {
-		t.acts = append(t.acts, linalg.New(bs, ly.w.Cols))
+		t.acts = append(t.acts, linalg.New(rows, ly.w.Cols))
 		if l > 0 {
-			t.deltas = append(t.deltas, linalg.New(bs, ly.w.Rows))
+			t.deltas = append(t.deltas, linalg.New(rows, ly.w.Rows))
 		}
-		t.gw = append(t.gw, linalg.New(ly.w.Rows, ly.w.Cols))
 		t.gb = append(t.gb, make([]float32, ly.w.Cols))
+	}
+	if n.cfg.Optimizer != SGD {
+		t.allocGrads()
 	}
 	return t
 }
 
-// step trains on the minibatch of the given rows: gather, forward,
-// backward and update. It returns false, before touching the weights, if
-// the outputs are not finite.
-func (t *trainer) step(rows []uint32) bool {
+// allocGrads allocates the weight gradients, which SGD does without.
+func (t *trainer) allocGrads() {
+	for _, ly := range t.n.layers {
+		t.gw = append(t.gw, linalg.New(ly.w.Rows, ly.w.Cols))
+	}
+}
+
+// keepGrads makes every later step only compute the gradients into gw and
+// gb, without updating the parameters: for the gradient checks.
+func (t *trainer) keepGrads() {
+	if t.gw == nil {
+		t.allocGrads()
+	}
+	t.grads = true
+}
+
+// step gathers the given rows of x and y into the workspace and trains on
+// them: forward, backward and update. It returns false, before touching
+// the weights, if the outputs are not finite.
+func (t *trainer) step(x linalg.Matrix, y []uint8, rows []uint32) bool {
 	for i, r := range rows {
-		copy(t.xb.Row(i), t.x.Row(int(r)))
-		t.yb[i] = t.y[r]
+		copy(t.xb.Row(i), x.Row(int(r)))
+		t.yb[i] = y[r]
 	}
 	return t.forwardBackward(t.xb.RowSlice(0, len(rows)), t.yb[:len(rows)])
 }
@@ -291,7 +309,7 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 	hasValid := xValid.Rows > 0
 	bs := cfg.BatchSize
 	batches := xTrain.Rows / bs
-	t := newTrainer(n, xTrain, yTrain, bs)
+	t := newTrainer(n, bs, true)
 	eval := newForwardWork(n.sizes, chunkRows)
 	done := ctx.Done()
 	for !st.stopped && st.epoch < cfg.Epochs {
@@ -309,7 +327,7 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 				// generator where an uninterrupted run has it.
 				st.shuffle(xTrain.Rows, !cfg.NoShuffle)
 			}
-			if !t.step(st.perm[st.batch*bs : (st.batch+1)*bs]) {
+			if !t.step(xTrain, yTrain, st.perm[st.batch*bs:(st.batch+1)*bs]) {
 				return n.History(), divergedError(epoch, st.batch+1, cfg.Eta, "the network's outputs")
 			}
 			st.batch++
@@ -318,8 +336,8 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 			}
 		}
 		cost, correct := n.evaluate(eval, xTrain, yTrain, true)
-		if math.IsNaN(cost) || math.IsInf(cost, 0) {
-			return n.History(), divergedError(epoch, batches, cfg.Eta, "the cost")
+		if math.IsNaN(cost) || math.IsInf(cost, 0) || !finiteParams(t.params) {
+			return n.History(), divergedError(epoch, batches, cfg.Eta, "the cost or the weights")
 		}
 		stats := EpochStats{Epoch: epoch, Cost: cost, TrainAcc: fraction(correct, xTrain.Rows), ValidAcc: math.NaN()}
 		if hasValid {
@@ -344,6 +362,16 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 		n.epochs = st.bestEpoch
 	}
 	return n.History(), nil
+}
+
+// finiteParams reports whether every parameter is finite.
+func finiteParams(params [][]float32) bool {
+	for _, p := range params {
+		if _, _, ok := firstNonFinite(linalg.FromSlice(1, len(p), p)); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // shuffle sets perm to 0..rows-1, shuffled if shuffle is set.
@@ -374,8 +402,8 @@ func (n *Network) TrainBatch(x linalg.Matrix, y []uint8) error {
 	if err := n.checkLabels("TrainBatch", x, y); err != nil {
 		return err
 	}
-	if t := n.batchTrainer; t == nil || t.xb.Rows < x.Rows {
-		n.batchTrainer = newTrainer(n, linalg.Matrix{}, nil, max(x.Rows, n.cfg.BatchSize))
+	if t := n.batchTrainer; t == nil || t.rows < x.Rows {
+		n.batchTrainer = newTrainer(n, max(x.Rows, n.cfg.BatchSize), false)
 	}
 	if x.Rows > 0 && !n.batchTrainer.forwardBackward(x, y) {
 		return fmt.Errorf("mlp: TrainBatch: %w: the network's outputs became NaN or Inf; try a smaller learning rate than %g", ErrDiverged, n.cfg.Eta)

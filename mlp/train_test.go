@@ -25,12 +25,12 @@ func TestStepAllocs(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				tr := newTrainer(n, x, y, n.cfg.BatchSize)
+				tr := newTrainer(n, n.cfg.BatchSize, true)
 				rows := make([]uint32, 100)
 				for i := range rows {
 					rows[i] = uint32(3 * i)
 				}
-				if allocs := testing.AllocsPerRun(50, func() { tr.step(rows) }); allocs != 0 {
+				if allocs := testing.AllocsPerRun(50, func() { tr.step(x, y, rows) }); allocs != 0 {
 					t.Errorf("training step: %g allocations, want 0", allocs)
 				}
 			})
