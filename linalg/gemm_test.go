@@ -130,7 +130,7 @@ func TestGemmBlockEdges(t *testing.T) {
 		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 			for _, s := range [][3]int{
 				{gk.mc + 1, gk.nr + 1, gk.kc + 1},
-				{gk.mr - 1, gk.nc + 3, 2*gk.kc + 5},
+				{max(gk.mr-1, 1), gk.nc + 3, 2*gk.kc + 5},
 				{2*gk.mc + gk.mr + 1, 2*gk.nr - 1, gk.kc - 1},
 			} {
 				checkGemm(t, r, gemmCase{m: s[0], n: s[1], k: s[2], transA: tr[0], transB: tr[1], alpha: 1, beta: -0.5}, false)
