@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mlpgo/mlpgo/linalg"
+	"github.com/mlpgo/mlpgo/mlp"
 	"github.com/mlpgo/mlpgo/mnistio"
 )
 
@@ -133,32 +136,37 @@ func runC(t testing.TB, bin string, args ...string) string {
 	return stdout.String()
 }
 
-// writeTinyDatasets writes small MNIST-layout splits into dir for the C
-// programs: "tiny" (120 4x4 images of 3 classes, class k has row k lit),
-// "tiny10" (the same shape with labels 0..9) and "badlabel" (a label 12).
-func writeTinyDatasets(t *testing.T, dir string) {
+// writeSplit writes split into dir as an MNIST-layout dataset of n
+// height x width images; image i has class label(i), drawn as its row
+// label % height lit (255) over noise in 0..39.
+func writeSplit(t *testing.T, dir, split string, n, height, width int, compress bool, label func(i int) uint8) {
 	t.Helper()
-	const h, w = 4, 4
-	write := func(split string, n int, label func(i int) uint8) {
-		images := make([]uint8, n*h*w)
-		labels := make([]uint8, n)
-		for i := range n {
-			labels[i] = label(i)
-			img := images[i*h*w : (i+1)*h*w]
-			for j := range img {
-				img[j] = uint8((i*7 + j*13) % 40) // noise in 0..39
-			}
-			for c := range w {
-				img[(int(labels[i])%h)*w+c] = 255
-			}
+	images := make([]uint8, n*height*width)
+	labels := make([]uint8, n)
+	for i := range n {
+		labels[i] = label(i)
+		img := images[i*height*width : (i+1)*height*width]
+		for j := range img {
+			img[j] = uint8((i*7 + j*13) % 40)
 		}
-		if err := mnistio.WriteDataset(dir, split, images, labels, h, w, split == "tiny10"); err != nil {
-			t.Fatal(err)
+		row := int(labels[i]) % height
+		for c := range width {
+			img[row*width+c] = 255
 		}
 	}
-	write("tiny", 120, func(i int) uint8 { return uint8(i % 3) })
-	write("tiny10", 100, func(i int) uint8 { return uint8(i % 10) })
-	write("badlabel", 10, func(i int) uint8 { return uint8(12 * (i / 9)) })
+	if err := mnistio.WriteDataset(dir, split, images, labels, height, width, compress); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeTinyDatasets writes the splits api.c reads: "tiny" (120 4x4 images
+// of 3 classes), "tiny10" (100 4x4 images labelled 0..9, gzip) and
+// "badlabel" (a label 12).
+func writeTinyDatasets(t *testing.T, dir string) {
+	t.Helper()
+	writeSplit(t, dir, "tiny", 120, 4, 4, false, func(i int) uint8 { return uint8(i % 3) })
+	writeSplit(t, dir, "tiny10", 100, 4, 4, true, func(i int) uint8 { return uint8(i % 10) })
+	writeSplit(t, dir, "badlabel", 10, 4, 4, false, func(i int) uint8 { return uint8(12 * (i / 9)) })
 }
 
 // TestC runs the C test programs: every function and error path of the
@@ -209,5 +217,48 @@ int main() {
 	}
 	if out := runC(t, bin); !strings.HasPrefix(out, "mlpgo ") {
 		t.Errorf("mlpgo_version() from C++ = %q, want it to start with \"mlpgo \"", out)
+	}
+}
+
+// TestExample runs examples/train_mnist.c on a small MNIST-layout dataset
+// for one epoch (which leaves the accuracy well short of 100%, so the check
+// can tell models apart) and checks the test accuracy it prints against
+// the saved model's, as the Go library computes it.
+func TestExample(t *testing.T) {
+	dir := t.TempDir()
+	digit := func(i int) uint8 { return uint8(i % 10) }
+	writeSplit(t, dir, "train", 1200, 10, 10, true, digit)
+	writeSplit(t, dir, "t10k", 200, 10, 10, false, digit)
+	model := filepath.Join(dir, "model.safetensors")
+	out := runC(t, compileC(t, filepath.Join("examples", "train_mnist.c")), "-d", dir, "-e", "1", "-o", model)
+	t.Log(out)
+	var printed float64
+	if i := strings.Index(out, "test accuracy "); i < 0 {
+		t.Fatal("no \"test accuracy\" line")
+	} else if _, err := fmt.Sscanf(out[i:], "test accuracy %f%%", &printed); err != nil {
+		t.Fatalf("parsing the test accuracy: %v", err)
+	}
+	for _, want := range []string{"1100 training, 100 validation, 200 test images of 10x10 pixels", "epoch   1/1 ", "saved " + model} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	net, err := mlp.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := mnistio.Load(dir, "t10k", mnistio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := net.Accuracy(linalg.FromSlice(test.N, test.Features, test.Data), test.Labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(printed-100*acc) > 5e-5 {
+		t.Errorf("train_mnist printed test accuracy %.4f%%, the saved model scores %.4f%%", printed, 100*acc)
+	}
+	if net.Epochs() != 1 || net.Inputs() != 100 || net.Classes() != 10 {
+		t.Errorf("saved model: %d epochs, %d inputs, %d classes; want 1, 100, 10", net.Epochs(), net.Inputs(), net.Classes())
 	}
 }
