@@ -43,7 +43,7 @@ type gemmResult struct {
 	K           int     `json:"k"`
 	Seconds     float64 `json:"seconds_per_call"` // median over the repetitions
 	GFLOPS      float64 `json:"gflops"`
-	PercentPeak float64 `json:"percent_of_core_peak"`
+	PercentPeak float64 `json:"percent_of_peak"` // of the peak of Threads cores
 }
 
 // mlpResult is the speed of the seed's network on one ISA.
@@ -72,8 +72,9 @@ func benchCommand() *urfave.Command {
 		UsageText: "mlpgo bench [--size N] [--time D] [--count N] [--json] [--isa NAME]\n\n" +
 			"Times the GEMMs of the seed network (784-100-10, minibatch 100) and an\n" +
 			"N x N x N square on every ISA this CPU runs (only --isa's, if given), and\n" +
-			"gives each as a percentage of one core's FP32 FMA peak: the flops per cycle\n" +
-			"of this microarchitecture (a table) times the clock measured on a chain of\n" +
+			"gives each as a percentage of the FP32 FMA peak of the cores it uses (one,\n" +
+			"unless --threads says more): per core, the flops per cycle of this\n" +
+			"microarchitecture (a table) times the clock measured on a chain of\n" +
 			"dependent one-cycle instructions. Then it times a training step and the\n" +
 			"prediction of one sample with the seed network, on random data.\n" +
 			"Times are medians of --count runs.",
@@ -95,6 +96,13 @@ func runBench(cCtx *urfave.Context) error {
 	if count < 1 {
 		return usageErrorf("--count %d: must be at least 1", count)
 	}
+	// One thread unless --threads says otherwise, so that the percentages
+	// compare a kernel with one core's peak.
+	threads := 1
+	if cCtx.IsSet("threads") && cCtx.Int("threads") > 0 {
+		threads = cCtx.Int("threads")
+	}
+	defer linalg.SetThreads(linalg.SetThreads(threads))
 	isas := linalg.Available()
 	if cCtx.IsSet("isa") {
 		isas = []string{linalg.ISA()}
@@ -103,7 +111,7 @@ func runBench(cCtx *urfave.Context) error {
 
 	rep := benchReport{
 		CPU:     cpuid.CPU.BrandName,
-		Threads: linalg.Threads(),
+		Threads: threads,
 		Peak:    peakOf(&cpuid.CPU, measureGHz()),
 	}
 	for _, isa := range isas {
@@ -120,7 +128,7 @@ func runBench(cCtx *urfave.Context) error {
 			gflops := 2 * float64(s.M) * float64(s.N) * float64(s.K) / secs / 1e9
 			rep.Gemm = append(rep.Gemm, gemmResult{
 				ISA: isa, Shape: s.Name, M: s.M, N: s.N, K: s.K,
-				Seconds: secs, GFLOPS: gflops, PercentPeak: 100 * gflops / rep.Peak.GFLOPS,
+				Seconds: secs, GFLOPS: gflops, PercentPeak: 100 * gflops / (rep.Peak.GFLOPS * float64(threads)),
 			})
 		}
 		m, err := benchMLP(cCtx.Context, minTime, count)
@@ -136,12 +144,12 @@ func runBench(cCtx *urfave.Context) error {
 	if cCtx.Bool("json") {
 		return writeJSON(w, rep)
 	}
-	fmt.Fprintf(w, "cpu:  %s, %d threads\n", rep.CPU, rep.Threads)
-	fmt.Fprintf(w, "peak: %s\n\n", rep.Peak)
+	fmt.Fprintf(w, "cpu:     %s\nthreads: %d (--threads)\n", rep.CPU, rep.Threads)
+	fmt.Fprintf(w, "peak:    %s\n\n", rep.Peak)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "isa\tgemm\tm x n x k\t   time/call\tGFLOP/s\t%% of core peak\n")
+	fmt.Fprintf(tw, "isa\tgemm\tm x n x k\t   time/call\tGFLOP/s\t%% of peak\n")
 	for _, r := range rep.Gemm {
-		fmt.Fprintf(tw, "%s\t%s\t%dx%dx%d\t%12s\t%7.1f\t%13.1f%%\n", r.ISA, r.Shape, r.M, r.N, r.K,
+		fmt.Fprintf(tw, "%s\t%s\t%dx%dx%d\t%12s\t%7.1f\t%8.1f%%\n", r.ISA, r.Shape, r.M, r.N, r.K,
 			formatSeconds(r.Seconds), r.GFLOPS, r.PercentPeak)
 	}
 	if err := tw.Flush(); err != nil {
