@@ -25,7 +25,7 @@ func dataFlag() urfave.Flag {
 	return &urfave.StringFlag{
 		Name: "data",
 		Usage: "`DIR` of an MNIST-layout dataset (train-* and t10k-* IDX files, raw or .gz); " +
-			"default: MNIST, fetched into the cache ($MLPGO_DATA or the user cache folder) when missing",
+			"default: MNIST, fetched when missing into mlpgo/mnist in the user cache folder",
 		EnvVars: envVars("data"),
 	}
 }
