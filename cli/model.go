@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
 	urfave "github.com/urfave/cli/v2"
 
@@ -55,22 +54,11 @@ func predictRows(net *mlp.Network, x linalg.Matrix) ([]int, error) {
 }
 
 // scalePixels turns 8-bit pixel rows into the float32 rows a model takes,
-// scaled exactly as mnistio.Load scales training data. mnistio has no
-// public function that scales pixels held in memory, so the rows go
-// through a temporary IDX dataset and mnistio.Load.
-func scalePixels(rows *pixelRows, classes int) (linalg.Matrix, error) {
-	dir, err := os.MkdirTemp("", "mlpgo-predict-")
-	if err != nil {
+// scaled exactly as mnistio.Load scales training data.
+func scalePixels(rows *pixelRows) (linalg.Matrix, error) {
+	x := linalg.New(rows.n, rows.height*rows.width)
+	if err := mnistio.ScaleSymmetric.Scale(x.Data, rows.pix); err != nil {
 		return linalg.Matrix{}, err
 	}
-	defer os.RemoveAll(dir)
-	const split = "input"
-	if err := mnistio.WriteDataset(dir, split, rows.pix, make([]uint8, rows.n), rows.height, rows.width, false); err != nil {
-		return linalg.Matrix{}, err
-	}
-	ds, err := mnistio.Load(dir, split, mnistio.Options{Classes: classes})
-	if err != nil {
-		return linalg.Matrix{}, err
-	}
-	return matrixOf(ds), nil
+	return x, nil
 }

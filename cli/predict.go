@@ -70,7 +70,7 @@ func runPredict(cCtx *urfave.Context) error {
 	if err != nil {
 		return err
 	}
-	x, err := scalePixels(rows, net.Classes())
+	x, err := scalePixels(rows)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,22 @@ func ParseScaling(name string) (Scaling, error) {
 	return 0, fmt.Errorf("mnistio: unknown scaling %q, want symmetric, unit or raw", name)
 }
 
+// Scale sets dst[i] to the float32 value of pixel src[i] under s, exactly
+// as [Load] scales the pixels it reads. len(dst) must be at least len(src).
+func (s Scaling) Scale(dst []float32, src []uint8) error {
+	lut, err := s.table()
+	if err != nil {
+		return err
+	}
+	if len(dst) < len(src) {
+		return fmt.Errorf("mnistio: Scale: %d pixels into %d values", len(src), len(dst))
+	}
+	for i, p := range src {
+		dst[i] = lut[p]
+	}
+	return nil
+}
+
 // table returns the float32 value of every pixel value under s.
 func (s Scaling) table() (*[256]float32, error) {
 	var t [256]float32

@@ -288,3 +288,29 @@ func TestWriteDatasetErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestScaleMatchesLoad(t *testing.T) {
+	dir := t.TempDir()
+	pix := []uint8{0, 1, 127, 128, 254, 255}
+	if err := WriteDataset(dir, "x", pix, []uint8{3}, 2, 3, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []Scaling{ScaleSymmetric, ScaleUnit, ScaleRaw} {
+		ds, err := Load(dir, "x", Options{Scaling: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]float32, len(pix))
+		if err := s.Scale(got, pix); err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if got[i] != ds.Data[i] {
+				t.Errorf("%v.Scale(%d) = %g, Load gives %g", s, pix[i], got[i], ds.Data[i])
+			}
+		}
+	}
+	if err := ScaleUnit.Scale(make([]float32, 2), pix); err == nil {
+		t.Error("Scale into a short dst succeeded, want an error")
+	}
+}
