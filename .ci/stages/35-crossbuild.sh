@@ -1,0 +1,13 @@
+# Cross-builds: the platforms without mlpgo assembly build and vet on the
+# generic path, and the purego tag builds without any assembly.
+source "$(dirname "$0")/../lib.sh"
+for target in darwin/arm64 windows/amd64 linux/386 linux/riscv64; do
+  echo "--- GOOS=${target%/*} GOARCH=${target#*/}"
+  GOOS=${target%/*} GOARCH=${target#*/} go build ./...
+  GOOS=${target%/*} GOARCH=${target#*/} go vet ./...
+done
+for arch in $(go env GOARCH) arm64; do
+  echo "--- GOARCH=$arch -tags purego"
+  GOARCH=$arch go build -tags purego ./...
+  GOARCH=$arch go vet -tags purego ./...
+done
