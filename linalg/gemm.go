@@ -26,6 +26,11 @@ type gemmKernel struct {
 	// place for whole panels and packs only ragged edges, transposed B, and
 	// the operands of large products, where packing pays for itself.
 	strided func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep int, beta float32, c []float32, ldc, m, n int)
+
+	// packBPanel, if not nil, packs one panel of a B that is not
+	// transposed: dst[p*nr+j] = b[p*ldb+j] for p < k and j < n <= nr,
+	// zero for n <= j < nr. packB's Go loop stands in otherwise.
+	packBPanel func(dst, b []float32, ldb, k, n int)
 }
 
 // gemmBuffers are one goroutine's packing buffers: whole packed blocks of A
@@ -130,28 +135,49 @@ type gemmPlan struct {
 	kc           int  // depth of a block, balanced so the last one is not a sliver
 	packA, packB bool // pack whole blocks (else whole panels are read in place)
 	// jrInner runs the panels of B in the inner loop, so an A panel stays
-	// in L1 while the B block streams from L2 or L3: A, read in place, is
-	// then read once per block of k instead of once per panel of B. It
-	// pays when A is the larger operand.
+	// in L1 while the B block streams from L2: A, read in place, is then
+	// read once per block of k instead of once per panel of B.
 	jrInner bool
 }
 
 func planGemm(gk *gemmKernel, g gemmArgs, m, n, k int) gemmPlan {
-	blocks := (k + gk.kc - 1) / gk.kc
-	p := gemmPlan{kc: (k + blocks - 1) / blocks, packA: true, packB: true}
+	p := gemmPlan{packA: true, packB: true}
+	kc := gk.kc
 	if gk.strided != nil {
-		p.packA = false
-		p.packB = g.transB || m > gemmPackBMinM
-		p.jrInner = m >= n
+		// With B's panels inner, A's micro-panel is the one that stays in
+		// L1 and B's whole kc x n block is swept from L2 for each of them:
+		// that order pays when A is the taller operand, and lets kc grow
+		// to what L2 holds, so C is loaded and stored fewer times. B is
+		// then packed (contiguous panels stream from L2 at full speed) and
+		// A is read in place, once.
+		kcInner := min(gemmL2Floats/roundUp(min(n, gk.nc), gk.nr), gemmKcInnerMax)
+		if m >= n && kcInner >= gk.kc {
+			p.jrInner, kc = true, kcInner
+		}
+		// In the outer-jr order the A block is swept once per panel of B:
+		// packed, it is contiguous in L2 whatever A's stride (a power of
+		// two would map its rows to a few cache sets). B's panel stays in
+		// L1 and is worth packing when it is transposed or reused by many
+		// rows.
+		p.packA = !p.jrInner
+		p.packB = p.jrInner || g.transB || m > gemmPackBMinM
 	}
+	blocks := (k + kc - 1) / kc
+	p.kc = (k + blocks - 1) / blocks
 	return p
 }
 
-// gemmPackBMinM is the number of rows of A past which packing B pays for
-// the strided kernels, measured on the benchmark shapes (BenchmarkGemm).
-// A is never worth packing for them: they read its rows or columns in place
-// at full speed, and only its ragged edge panels are packed.
-const gemmPackBMinM = 256
+// Tuning of the strided kernels' plans, measured on the benchmark shapes
+// (BenchmarkGemm). Packing B pays once it is reused by more than
+// gemmPackBMinM rows of A. In the inner-jr order the B block (kc x n) takes at most
+// gemmL2Floats, 3/4 of Zen 3's 512 KiB L2 (Intel's are larger), and kc
+// stays below gemmKcInnerMax so that A's micro-panel (6 x kc) fits in
+// L1 beside a B micro-panel's stream.
+const (
+	gemmPackBMinM  = 256
+	gemmL2Floats   = 96 << 10
+	gemmKcInnerMax = 1024
+)
 
 // gemmBlock is the state of one kc x nc block of B and one mc x kc block
 // of A in the driver: where each micro-panel comes from.
@@ -240,9 +266,9 @@ func gemmBlocked(gk *gemmKernel, plan gemmPlan, buf *gemmBuffers, g gemmArgs, m,
 			}
 			blk.nFull = nb / nr * nr
 			if plan.packB {
-				packB(buf.b, b, g.transB, pc, jc, kb, nb, nr)
+				packB(gk, buf.b, b, g.transB, pc, jc, kb, nb)
 			} else if blk.nFull < nb {
-				packB(buf.bEdge, b, g.transB, pc, jc+blk.nFull, kb, nb-blk.nFull, nr)
+				packB(gk, buf.bEdge, b, g.transB, pc, jc+blk.nFull, kb, nb-blk.nFull)
 			}
 			for ic := 0; ic < m; ic += gk.mc {
 				mb := min(gk.mc, m-ic)
@@ -283,10 +309,12 @@ func packA(dst []float32, a Matrix, trans bool, i0, p0, mb, kb, mr int) {
 			// op(A)[i, p] = A[p, i]: each p reads a contiguous run of i.
 			for p := 0; p < kb; p++ {
 				src := a.Data[(p0+p)*a.Stride+i0+ir:]
-				d := panel[p*mr : p*mr+mr]
-				copy(d, src[:rows])
-				clear(d[rows:])
+				copyPadded(panel[p*mr:p*mr+mr], src[:rows])
 			}
+			continue
+		}
+		if mr == 6 && rows == 6 {
+			packA6(panel, a, i0+ir, p0, kb)
 			continue
 		}
 		for r := 0; r < rows; r++ {
@@ -304,19 +332,33 @@ func packA(dst []float32, a Matrix, trans bool, i0, p0, mb, kb, mr int) {
 	}
 }
 
+// packA6 packs the 6 x kb panel of A (not transposed) at (i0, p0): the
+// common case of packA for 6-row kernels, six rows interleaved at once.
+func packA6(panel []float32, a Matrix, i0, p0, kb int) {
+	row := func(r int) []float32 { return a.Data[(i0+r)*a.Stride+p0:][:kb] }
+	r0, r1, r2, r3, r4, r5 := row(0), row(1), row(2), row(3), row(4), row(5)
+	panel = panel[:6*kb]
+	for p := range r0 {
+		*(*[6]float32)(panel[6*p:]) = [6]float32{r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]}
+	}
+}
+
 // packB copies the kb x nb block of op(B) at (p0, j0) into dst as panels of
 // nr columns: panel c holds, for each p, the nr values op(B)[p0+p,
 // j0+c*nr+0..nr-1], zero padded past the last column.
-func packB(dst []float32, b Matrix, trans bool, p0, j0, kb, nb, nr int) {
+func packB(gk *gemmKernel, dst []float32, b Matrix, trans bool, p0, j0, kb, nb int) {
+	nr := gk.nr
 	for jr := 0; jr < nb; jr += nr {
 		panel := dst[jr*kb : (jr+nr)*kb]
 		cols := min(nr, nb-jr)
+		if !trans && gk.packBPanel != nil {
+			gk.packBPanel(panel, b.Data[p0*b.Stride+j0+jr:(p0+kb-1)*b.Stride+j0+jr+cols], b.Stride, kb, cols)
+			continue
+		}
 		if !trans {
 			for p := 0; p < kb; p++ {
 				src := b.Data[(p0+p)*b.Stride+j0+jr:]
-				d := panel[p*nr : p*nr+nr]
-				copy(d, src[:cols])
-				clear(d[cols:])
+				copyPadded(panel[p*nr:p*nr+nr], src[:cols])
 			}
 			continue
 		}
@@ -332,6 +374,25 @@ func packB(dst []float32, b Matrix, trans bool, p0, j0, kb, nb, nr int) {
 			for p := 0; p < kb; p++ {
 				panel[p*nr+col] = 0
 			}
+		}
+	}
+}
+
+// copyPadded copies src to the start of dst and zeroes the rest of dst.
+// Panel rows are short (nr or mr values), so whole-array moves and plain
+// loops beat copy's and clear's calls into memmove and memclr.
+func copyPadded(dst, src []float32) {
+	switch {
+	case len(dst) == 16 && len(src) == 16:
+		*(*[16]float32)(dst) = *(*[16]float32)(src)
+	case len(dst) == 6 && len(src) == 6:
+		*(*[6]float32)(dst) = *(*[6]float32)(src)
+	default:
+		for i, v := range src {
+			dst[i] = v
+		}
+		for i := len(src); i < len(dst); i++ {
+			dst[i] = 0
 		}
 	}
 }

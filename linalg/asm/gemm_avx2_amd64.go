@@ -16,7 +16,7 @@ package asm
 //			}
 //		}
 //	}
-//	c[i*ldc+j] = alpha*acc[i][j] + beta*c[i*ldc+j] // C is not read when beta == 0
+//	c[i*ldc+j] = alpha*acc[i][j] + beta*c[i*ldc+j] // fused; C is not read when beta == 0
 //
 // A packed panel has aRow = 1, aStep = 6 and bStep = 16; the strides also
 // let it read a row-major A (aRow = lda, aStep = 1), a transposed one
@@ -28,3 +28,19 @@ package asm
 //
 //go:noescape
 func GemmAVX2x6x16(k int, alpha float32, a []float32, aRow int, aStep int, b []float32, bStep int, beta float32, c []float32, ldc int, m int, n int)
+
+// PackB16AVX2 is, for 1 <= n <= 16,
+//
+//	for p := 0; p < k; p++ {
+//		for j := 0; j < 16; j++ {
+//			dst[16*p+j] = 0
+//			if j < n {
+//				dst[16*p+j] = b[p*ldb+j]
+//			}
+//		}
+//	}
+//
+// len(dst) >= 16k and len(b) >= (k-1)*ldb+n are the caller's to ensure.
+//
+//go:noescape
+func PackB16AVX2(dst []float32, b []float32, ldb int, k int, n int)

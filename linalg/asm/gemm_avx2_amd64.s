@@ -223,7 +223,10 @@ loop1:
 	JNZ          loop1
 
 epilogue:
-	// Scale by alpha; Y12 is then free for C, Y13 holds beta, Y14 and Y15 the column mask.
+	// Scale by alpha unless it is 1; Y12 is then free for C, Y13 holds beta, Y14 and Y15 the column mask.
+	MOVL         alpha+8(FP), AX
+	CMPL         AX, $0x3f800000
+	JE           scaled
 	VBROADCASTSS alpha+8(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -237,6 +240,8 @@ epilogue:
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y12, Y11, Y11
+
+scaled:
 	VBROADCASTSS beta+88(FP), Y13
 	MOVQ         m+128(FP), AX
 	MOVQ         n+136(FP), CX
@@ -417,5 +422,51 @@ masked_beta0:
 	VMASKMOVPS Y11, Y15, 32(R8)
 
 masked_beta0_done:
+	VZEROUPPER
+	RET
+
+// func PackB16AVX2(dst []float32, b []float32, ldb int, k int, n int)
+// Requires: AVX
+TEXT ·PackB16AVX2(SB), NOSPLIT, $0-72
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  b_base+24(FP), CX
+	MOVQ  ldb+48(FP), DX
+	MOVQ  k+56(FP), BX
+	MOVQ  n+64(FP), SI
+	SHLQ  $0x02, DX
+	TESTQ BX, BX
+	JZ    done
+	CMPQ  SI, $0x10
+	JNE   ragged
+
+full:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    DX, CX
+	ADDQ    $0x40, AX
+	DECQ    BX
+	JNZ     full
+	JMP     done
+
+ragged:
+	LEAQ    gemmColumnMask<>+0(SB), DI
+	NEGQ    SI
+	ADDQ    $0x10, SI
+	VMOVDQU (DI)(SI*4), Y2
+	VMOVDQU 32(DI)(SI*4), Y3
+
+raggedLoop:
+	VMASKMOVPS (CX), Y2, Y0
+	VMASKMOVPS 32(CX), Y3, Y1
+	VMOVUPS    Y0, (AX)
+	VMOVUPS    Y1, 32(AX)
+	ADDQ       DX, CX
+	ADDQ       $0x40, AX
+	DECQ       BX
+	JNZ        raggedLoop
+
+done:
 	VZEROUPPER
 	RET

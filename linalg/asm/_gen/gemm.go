@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -50,7 +51,7 @@ func gemmAVX2() {
 		"\t\t\t}",
 		"\t\t}",
 		"\t}",
-		"\tc[i*ldc+j] = alpha*acc[i][j] + beta*c[i*ldc+j] // C is not read when beta == 0",
+		"\tc[i*ldc+j] = alpha*acc[i][j] + beta*c[i*ldc+j] // fused; C is not read when beta == 0",
 		"",
 		"A packed panel has aRow = 1, aStep = 6 and bStep = 16; the strides also",
 		"let it read a row-major A (aRow = lda, aStep = 1), a transposed one",
@@ -133,12 +134,17 @@ func gemmAVX2() {
 	JNZ(LabelRef("loop1"))
 
 	Label("epilogue")
-	Comment("Scale by alpha; Y12 is then free for C, Y13 holds beta, Y14 and Y15 the column mask.")
+	Comment("Scale by alpha unless it is 1; Y12 is then free for C, Y13 holds beta, Y14 and Y15 the column mask.")
+	alphaBits := GP32()
+	MOVL(paramAddr("alpha"), alphaBits)
+	CMPL(alphaBits, U32(math.Float32bits(1)))
+	JE(LabelRef("scaled"))
 	VBROADCASTSS(paramAddr("alpha"), Y12)
 	for r := 0; r < gemmMR; r++ {
 		VMULPS(Y12, acc(r, 0), acc(r, 0))
 		VMULPS(Y12, acc(r, 1), acc(r, 1))
 	}
+	Label("scaled")
 	VBROADCASTSS(paramAddr("beta"), Y13)
 	m := Load(Param("m"), GP64())
 	n := Load(Param("n"), GP64())
@@ -181,6 +187,7 @@ func gemmAVX2() {
 		VMASKMOVPS(acc(r, 0), Y14, row)
 		VMASKMOVPS(acc(r, 1), Y15, row.Offset(32))
 	})
+	packB16AVX2(mask)
 }
 
 // storeRows emits the labelled store of the first m rows of the tile:
@@ -209,4 +216,66 @@ func paramAddr(name string) Mem {
 		panic(err)
 	}
 	return b.Addr
+}
+
+// packB16AVX2 writes PackB16AVX2, which copies a 16-column panel of B
+// into the packed layout the micro-kernel reads, zero padding ragged
+// panels through masked loads.
+func packB16AVX2(mask Mem) {
+	TEXT("PackB16AVX2", NOSPLIT, "func(dst, b []float32, ldb, k, n int)")
+	Pragma("noescape")
+	Doc(
+		"PackB16AVX2 is, for 1 <= n <= 16,",
+		"",
+		"\tfor p := 0; p < k; p++ {",
+		"\t\tfor j := 0; j < 16; j++ {",
+		"\t\t\tdst[16*p+j] = 0",
+		"\t\t\tif j < n {",
+		"\t\t\t\tdst[16*p+j] = b[p*ldb+j]",
+		"\t\t\t}",
+		"\t\t}",
+		"\t}",
+		"",
+		"len(dst) >= 16k and len(b) >= (k-1)*ldb+n are the caller's to ensure.",
+	)
+	d := Load(Param("dst").Base(), GP64())
+	src := Load(Param("b").Base(), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	k := Load(Param("k"), GP64())
+	n := Load(Param("n"), GP64())
+	SHLQ(U8(2), ldb)
+	TESTQ(k, k)
+	JZ(LabelRef("done"))
+	CMPQ(n, U8(gemmNR))
+	JNE(LabelRef("ragged"))
+	Label("full")
+	VMOVUPS(Mem{Base: src}, Y0)
+	VMOVUPS(Mem{Base: src, Disp: 32}, Y1)
+	VMOVUPS(Y0, Mem{Base: d})
+	VMOVUPS(Y1, Mem{Base: d, Disp: 32})
+	ADDQ(ldb, src)
+	ADDQ(U8(4*gemmNR), d)
+	DECQ(k)
+	JNZ(LabelRef("full"))
+	JMP(LabelRef("done"))
+
+	Label("ragged")
+	base := GP64()
+	LEAQ(mask, base)
+	NEGQ(n)
+	ADDQ(U8(gemmNR), n)
+	VMOVDQU(Mem{Base: base, Index: n, Scale: 4}, Y2)
+	VMOVDQU(Mem{Base: base, Index: n, Scale: 4, Disp: 32}, Y3)
+	Label("raggedLoop")
+	VMASKMOVPS(Mem{Base: src}, Y2, Y0)
+	VMASKMOVPS(Mem{Base: src, Disp: 32}, Y3, Y1)
+	VMOVUPS(Y0, Mem{Base: d})
+	VMOVUPS(Y1, Mem{Base: d, Disp: 32})
+	ADDQ(ldb, src)
+	ADDQ(U8(4*gemmNR), d)
+	DECQ(k)
+	JNZ(LabelRef("raggedLoop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
 }
