@@ -19,12 +19,12 @@
 #define FMAX_4S(m, n, d) NEON_RMN(0x4e20f400, m, n, d) // fmax vd.4s, vn.4s, vm.4s (NaN if either is NaN)
 #define FMIN_4S(m, n, d) NEON_RMN(0x4ea0f400, m, n, d) // fmin vd.4s, vn.4s, vm.4s (NaN if either is NaN)
 #define FCMEQ_4S(m, n, d) NEON_RMN(0x4e20e400, m, n, d) // fcmeq vd.4s, vn.4s, vm.4s
-#define FCMGT0_4S(n, d) NEON_RN(0x4ea0c800, n, d) // fcmgt vd.4s, vn.4s, #0.0
 #define FCMLT0_4S(n, d) NEON_RN(0x4ea0e800, n, d) // fcmlt vd.4s, vn.4s, #0.0
 #define FNEG_4S(n, d) NEON_RN(0x6ea0f800, n, d) // fneg vd.4s, vn.4s
 #define FCVTNS_4S(n, d) NEON_RN(0x4e21a800, n, d) // fcvtns vd.4s, vn.4s (round to nearest, ties to even)
 #define SCVTF_4S(n, d) NEON_RN(0x4e21d800, n, d) // scvtf vd.4s, vn.4s
 #define FMAXV_4S(n, d) NEON_RN(0x6e30f800, n, d) // fmaxv sd, vn.4s (NaN if any lane is NaN)
+#define SSHR1_4S(n, d) NEON_RN(0x4f3f0400, n, d) // sshr vd.4s, vn.4s, #1
 
 #define FMUL_4S_ELEM(m, i, n, d) NEON_ELEM(0x4f809000, m, i, n, d) // fmul vd.4s, vn.4s, vm.s[i]
 #define FMLA_4S_ELEM(m, i, n, d) NEON_ELEM(0x4f801000, m, i, n, d) // fmla vd.4s, vn.4s, vm.s[i]

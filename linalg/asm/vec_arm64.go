@@ -31,13 +31,14 @@ func AxpbyNEON(a float32, y []float32, b float32, x []float32)
 //		x[i] = float32(1 / (1 + math.Exp(-float64(x[i]+bias[i]))))
 //	}
 //
-// computed in float32 with a vectorized exp: the argument t = -(x+bias) is
-// clamped to [-87, 88] (exp(t) stays a normal float, and the clamp changes
-// the sigmoid by less than 1e-37), then exp(t) = 2^n * exp(r) with
-// n = round(t/ln 2), r = t - n*ln 2 in two FMAs, and Cephes' degree-7
-// polynomial for exp(r) on [-ln 2/2, ln 2/2]; then one FDIV. The result is
-// within 4 ulp of the exact sigmoid where that is a normal float (2.3 ulp
-// at worst on the arguments the test samples); NaN stays NaN.
+// computed in float32 as 1/(1+e) for z = x+bias >= 0 and e/(1+e) for
+// z < 0, with e = exp(-|z|) <= 1, so nothing overflows. The vectorized exp
+// clamps its argument at -104.5 (exp of less rounds to 0), splits it as
+// n*ln 2 + r with n = round(t/ln 2) and ln 2 in two parts, uses Cephes'
+// degree-7 polynomial for exp(r) on [-ln 2/2, ln 2/2], and scales by 2^n
+// in two halves, so a subnormal e is rounded once. The result is within
+// 3 ulp of the exact sigmoid where that is a normal float, and within one
+// spacing where it is subnormal (z < -87.3); NaN stays NaN.
 //
 //go:noescape
 func BiasSigmoidNEON(x, bias []float32)

@@ -155,51 +155,60 @@ done:
 	RET
 
 // The constants of the vectorized sigmoid, each broadcast to a register by
-// VLD1R in this order: V16 to V28.
-DATA sigmoidConsts<>+0(SB)/4, $0xc2ae0000  // V16 -87, lowest exp argument
-DATA sigmoidConsts<>+4(SB)/4, $0x42b00000  // V17 88, highest exp argument
-DATA sigmoidConsts<>+8(SB)/4, $0x3fb8aa3b  // V18 log2(e)
-DATA sigmoidConsts<>+12(SB)/4, $0x3f318000 // V19 ln 2 high part, 0.693359375 (exact times any n)
-DATA sigmoidConsts<>+16(SB)/4, $0xb95e8083 // V20 ln 2 low part, -2.12194440e-4
-DATA sigmoidConsts<>+20(SB)/4, $0x39506967 // V21 p5 1.9875691500e-4 (Cephes expf)
-DATA sigmoidConsts<>+24(SB)/4, $0x3ab743ce // V22 p4 1.3981999507e-3
-DATA sigmoidConsts<>+28(SB)/4, $0x3c088908 // V23 p3 8.3334519073e-3
-DATA sigmoidConsts<>+32(SB)/4, $0x3d2aa9c1 // V24 p2 4.1665795894e-2
-DATA sigmoidConsts<>+36(SB)/4, $0x3e2aaaaa // V25 p1 1.6666665459e-1
-DATA sigmoidConsts<>+40(SB)/4, $0x3f000000 // V26 p0 0.5
-DATA sigmoidConsts<>+44(SB)/4, $0x3f800000 // V27 1
-DATA sigmoidConsts<>+48(SB)/4, $127        // V28 the exponent bias, an integer
-GLOBL sigmoidConsts<>(SB), RODATA|NOPTR, $52
+// VLD1R in this order: V16 to V27.
+DATA sigmoidConsts<>+0(SB)/4, $0xc2d10000  // V16 -104.5: exp of less rounds to 0
+DATA sigmoidConsts<>+4(SB)/4, $0x3fb8aa3b  // V17 log2(e)
+DATA sigmoidConsts<>+8(SB)/4, $0x3f318000  // V18 ln 2 high part, 0.693359375 (exact times any n)
+DATA sigmoidConsts<>+12(SB)/4, $0xb95e8083 // V19 ln 2 low part, -2.12194440e-4
+DATA sigmoidConsts<>+16(SB)/4, $0x39506967 // V20 p5 1.9875691500e-4 (Cephes expf)
+DATA sigmoidConsts<>+20(SB)/4, $0x3ab743ce // V21 p4 1.3981999507e-3
+DATA sigmoidConsts<>+24(SB)/4, $0x3c088908 // V22 p3 8.3334519073e-3
+DATA sigmoidConsts<>+28(SB)/4, $0x3d2aa9c1 // V23 p2 4.1665795894e-2
+DATA sigmoidConsts<>+32(SB)/4, $0x3e2aaaaa // V24 p1 1.6666665459e-1
+DATA sigmoidConsts<>+36(SB)/4, $0x3f000000 // V25 p0 0.5
+DATA sigmoidConsts<>+40(SB)/4, $0x3f800000 // V26 1
+DATA sigmoidConsts<>+44(SB)/4, $127        // V27 the exponent bias, an integer
+GLOBL sigmoidConsts<>(SB), RODATA|NOPTR, $48
 
-// SIGMOID replaces V0 by 1/(1+exp(-V0)) in every lane, using V1-V5 and the
-// constants in V16-V28.
+// SIGMOID replaces each lane v of V0 by 1/(1+exp(-v)), computed as
+// 1/(1+e) for v >= 0 and e/(1+e) for v < 0 with e = exp(-|v|) <= 1, which
+// cannot overflow. exp(t) is scaled by 2^n in two halves, 2^h * 2^(n-h)
+// with h = n>>1, so that both factors are normal floats and a subnormal e
+// is rounded once. It uses V1-V7 and the constants in V16-V27.
 #define SIGMOID \
-	FNEG_4S(0, 1); /* t = -x */ \
-	FMAX_4S(16, 1, 1); /* clamp t to [-87, 88]; NaN stays NaN */ \
-	FMIN_4S(17, 1, 1); \
-	FMUL_4S(18, 1, 2); \
+	FNEG_4S(0, 1); \
+	FMIN_4S(1, 0, 1); /* t = -|v|; NaN stays NaN */ \
+	FMAX_4S(16, 1, 1); /* t >= -104.5 */ \
+	FMUL_4S(17, 1, 2); \
 	FCVTNS_4S(2, 2); /* n = round(t*log2(e)), an integer */ \
 	SCVTF_4S(2, 3); \
-	VFMLS	V19.S4, V3.S4, V1.S4; /* r = t - n*ln2, in two parts */ \
-	VFMLS	V20.S4, V3.S4, V1.S4; \
-	VORR	V22.B16, V22.B16, V4.B16; /* p = ((((p5*r + p4)*r + p3)*r + p2)*r + p1)*r + p0 */ \
-	VFMLA	V21.S4, V1.S4, V4.S4; \
-	VORR	V23.B16, V23.B16, V5.B16; \
+	VFMLS	V18.S4, V3.S4, V1.S4; /* r = t - n*ln2, in two parts */ \
+	VFMLS	V19.S4, V3.S4, V1.S4; \
+	VORR	V21.B16, V21.B16, V4.B16; /* p = ((((p5*r + p4)*r + p3)*r + p2)*r + p1)*r + p0 */ \
+	VFMLA	V20.S4, V1.S4, V4.S4; \
+	VORR	V22.B16, V22.B16, V5.B16; \
 	VFMLA	V4.S4, V1.S4, V5.S4; \
-	VORR	V24.B16, V24.B16, V4.B16; \
+	VORR	V23.B16, V23.B16, V4.B16; \
 	VFMLA	V5.S4, V1.S4, V4.S4; \
-	VORR	V25.B16, V25.B16, V5.B16; \
+	VORR	V24.B16, V24.B16, V5.B16; \
 	VFMLA	V4.S4, V1.S4, V5.S4; \
-	VORR	V26.B16, V26.B16, V4.B16; \
+	VORR	V25.B16, V25.B16, V4.B16; \
 	VFMLA	V5.S4, V1.S4, V4.S4; \
 	FMUL_4S(1, 1, 5); /* exp(r) = 1 + r + r*r*p */ \
 	VFMLA	V4.S4, V5.S4, V1.S4; \
-	FADD_4S(27, 1, 1); \
-	VADD	V28.S4, V2.S4, V2.S4; /* 2^n = float32 bits (n+127) << 23 */ \
+	FADD_4S(26, 1, 1); \
+	SSHR1_4S(2, 7); /* h = n>>1, n-h */ \
+	VSUB	V7.S4, V2.S4, V2.S4; \
+	VADD	V27.S4, V7.S4, V7.S4; /* 2^h = float32 bits (h+127) << 23 */ \
+	VADD	V27.S4, V2.S4, V2.S4; \
+	VSHL	$23, V7.S4, V7.S4; \
 	VSHL	$23, V2.S4, V2.S4; \
-	FMUL_4S(2, 1, 1); /* e = exp(t) */ \
-	FADD_4S(27, 1, 1); \
-	FDIV_4S(1, 27, 0) /* 1 / (1 + e) */
+	FMUL_4S(7, 1, 1); /* e = exp(r) * 2^h * 2^(n-h) */ \
+	FMUL_4S(2, 1, 1); \
+	FCMLT0_4S(0, 5); /* numerator: e where v < 0, else 1 */ \
+	VBSL	V26.B16, V1.B16, V5.B16; \
+	FADD_4S(26, 1, 1); \
+	FDIV_4S(1, 5, 0)
 
 // func BiasSigmoidNEON(x, bias []float32)
 TEXT ·BiasSigmoidNEON(SB), NOSPLIT, $0-48
@@ -218,8 +227,7 @@ TEXT ·BiasSigmoidNEON(SB), NOSPLIT, $0-48
 	VLD1R.P	4(R4), [V24.S4]
 	VLD1R.P	4(R4), [V25.S4]
 	VLD1R.P	4(R4), [V26.S4]
-	VLD1R.P	4(R4), [V27.S4]
-	VLD1R	(R4), [V28.S4]
+	VLD1R	(R4), [V27.S4]
 
 loop:
 	CMP	$4, R2
