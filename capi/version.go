@@ -46,7 +46,11 @@ func buildVersion() string {
 	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
 		v = info.Main.Version
 	}
-	return fmt.Sprintf("mlpgo %s (%s, %s/%s, kernels %s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH, linalg.ISA())
+	kernels := "kernels " + linalg.ISA()
+	if err := linalg.ISAError(); err != nil {
+		kernels = "no kernels: " + err.Error()
+	}
+	return fmt.Sprintf("mlpgo %s (%s, %s/%s, %s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH, kernels)
 }
 
 //export mlpgo_abi_version

@@ -34,18 +34,19 @@ static void on_sigint(int sig) {
 	interrupted = 1;
 }
 
-/* fail prints what failed with the library's message and exits. */
-static void fail(const char *what, mlpgo_status st) {
+/* fail prints the library's message, which names the function that failed,
+ * and exits. */
+static void fail(mlpgo_status st) {
 	char msg[2048];
 	mlpgo_last_error(msg, sizeof msg, NULL);
-	fprintf(stderr, "train_mnist: %s: %s (%s)\n", what, msg, mlpgo_status_name(st));
+	fprintf(stderr, "train_mnist: %s (%s)\n", msg, mlpgo_status_name(st));
 	exit(1);
 }
 
-#define TRY(call)                                      \
-	do {                                           \
-		mlpgo_status st_ = (call);             \
-		if (st_ != MLPGO_OK) fail(#call, st_); \
+#define TRY(call)                                \
+	do {                                     \
+		mlpgo_status st_ = (call);       \
+		if (st_ != MLPGO_OK) fail(st_); \
 	} while (0)
 
 /* progress prints one line per finished epoch and stops on Ctrl-C. */
@@ -114,7 +115,7 @@ int main(int argc, char **argv) {
 	if (st == MLPGO_ERR_STOPPED) {
 		printf("interrupted: keeping the model trained so far\n");
 	} else if (st != MLPGO_OK) {
-		fail("mlpgo_fit", st);
+		fail(st);
 	}
 
 	double accuracy;

@@ -35,14 +35,14 @@
  *
  * THREADS
  *
- * Every function may be called from any thread. On one model, any number of
- * threads may run mlpgo_predict, mlpgo_predict_proba, mlpgo_accuracy,
- * mlpgo_model_describe and mlpgo_model_save at once. mlpgo_fit and
- * mlpgo_model_free need the model to themselves: none of these calls waits
- * for another; a call that cannot get the model because another call is
- * using it in a conflicting way returns MLPGO_ERR_BUSY at once. In
- * particular, while mlpgo_fit runs, every other call on that model returns
- * MLPGO_ERR_BUSY. Different models are independent.
+ * Every function may be called from any thread, and none waits for another.
+ * On one model, any number of threads may run mlpgo_predict,
+ * mlpgo_predict_proba, mlpgo_accuracy, mlpgo_model_describe,
+ * mlpgo_model_save and mlpgo_model_save_checkpoint at once. mlpgo_fit and
+ * mlpgo_model_free need the model to themselves: they return MLPGO_ERR_BUSY
+ * at once if another call is using it, and while mlpgo_fit runs every other
+ * call on that model returns MLPGO_ERR_BUSY. Different models are
+ * independent.
  *
  * PROCESS-WIDE FACTS (from Go's c-shared runtime)
  *
@@ -57,8 +57,8 @@
  *   the host handles does not interrupt a running call: return non-zero from
  *   the mlpgo_fit progress callback to stop training early.
  * - MLPGO_ISA (generic, avx2, avx512, neon), read when the library is
- *   loaded, forces a kernel set; mlpgo_version() names the one in use. A set
- *   this CPU cannot run makes every computing call fail with
+ *   loaded, forces a kernel set; mlpgo_version() names the one in use. With
+ *   a set this CPU cannot run, every call that computes fails with
  *   MLPGO_ERR_INVALID_ARGUMENT and a message that says so.
  */
 #ifndef MLPGO_H
@@ -195,7 +195,7 @@ typedef struct mlpgo_config {
 	double beta1;         /* Adam, in (0, 1) */
 	double beta2;         /* Adam, in (0, 1) */
 	double epsilon;       /* Adam, > 0 */
-	int64_t epochs;       /* passes over the training set, >= 0 */
+	int64_t epochs;       /* passes over the training set, > 0 */
 	int64_t batch_size;   /* minibatch size, > 0; the last incomplete
 	                         minibatch of each epoch is dropped */
 	int64_t patience;     /* > 0: early stopping on the validation accuracy
@@ -270,9 +270,10 @@ typedef struct mlpgo_dataset {
  * header says otherwise must not use the library. Thread-safe; never fails. */
 MLPGO_API int32_t mlpgo_abi_version(void);
 
-/* mlpgo_version returns the library's version and build, such as
- * "mlpgo 0.1.0 (go1.26.8, linux/amd64, kernels avx2)": a static string the
- * caller must not free or modify. Thread-safe; never fails. */
+/* mlpgo_version returns the library's module version ("(devel)" when built
+ * from a source tree), Go version, platform and kernel set, such as
+ * "mlpgo (devel) (go1.26.8, linux/amd64, kernels avx2)": a static string
+ * the caller must not free or modify. Thread-safe; never fails. */
 MLPGO_API const char *mlpgo_version(void);
 
 /* mlpgo_status_name returns the name of status s ("MLPGO_ERR_BUSY"), or
