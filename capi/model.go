@@ -90,7 +90,7 @@ func matrix(name string, p *C.float, rows, cols C.int64_t) (linalg.Matrix, error
 }
 
 // samples returns the data and labels of s, converting int32 labels to the
-// bytes mlp takes after checking they are classes of net. mlp checks the
+// bytes mlp takes after checking they are in [0, classes). mlp checks the
 // rest (columns, finite values, byte labels' range).
 func samples(name string, s *C.mlpgo_samples, classes int) (linalg.Matrix, []uint8, error) {
 	x, err := matrix(name+".x", s.x, s.rows, s.cols)
