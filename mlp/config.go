@@ -39,6 +39,9 @@ type Config struct {
 	// Eta is the learning rate; 0 means 0.0005. As in the seed, gradients
 	// are summed over the minibatch, not averaged.
 	Eta float64 `json:"eta"`
+	// EtaDecay multiplies the learning rate after every epoch: epoch e
+	// trains with Eta·EtaDecay^(e-1). 0 means 1, the seed's constant rate.
+	EtaDecay float64 `json:"eta_decay"`
 	// L2 is the penalty λ on the weights (never the biases): the cost gains
 	// λ·ΣW² and each update uses grad + λ·W. 0 means 0.01; set NoL2 to
 	// train without the penalty.
@@ -99,6 +102,7 @@ func (c Config) WithDefaults() Config {
 	}
 	setDefault(&c.InitScale, defaultInitScale)
 	setDefault(&c.Eta, defaultEta)
+	setDefault(&c.EtaDecay, 1)
 	if !c.NoL2 {
 		setDefault(&c.L2, defaultL2)
 	}
@@ -156,6 +160,9 @@ func (c Config) Validate() error {
 	}
 	if !(c.L2 >= 0) || math.IsInf(c.L2, 0) {
 		return bad("l2 is %g, want a finite value >= 0", c.L2)
+	}
+	if !(c.EtaDecay > 0 && c.EtaDecay <= 1) {
+		return bad("eta decay is %g, want a value in (0, 1]", c.EtaDecay)
 	}
 	unit := []struct {
 		name string

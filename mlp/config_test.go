@@ -16,7 +16,7 @@ func TestConfigDefaults(t *testing.T) {
 	got := Config{}.WithDefaults()
 	want := Config{
 		Hidden: []int{100}, Activation: linalg.Sigmoid, Output: SigmoidOutput,
-		Init: InitNormal, InitScale: 0.1, Optimizer: SGD, Eta: 0.0005, L2: 0.01,
+		Init: InitNormal, InitScale: 0.1, Optimizer: SGD, Eta: 0.0005, EtaDecay: 1, L2: 0.01,
 		Momentum: 0.9, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8,
 		Epochs: 200, BatchSize: 100, Seed: 1,
 	}
@@ -24,7 +24,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("Config{}.WithDefaults() = %+v, want %+v", got, want)
 	}
 	set := Config{Hidden: []int{7, 5}, Activation: linalg.ReLU, NoL2: true, Eta: 0.1, Epochs: 3, BatchSize: 1, Seed: 9, NoShuffle: true}
-	if got := set.WithDefaults(); !configsEqual(got, Config{Hidden: []int{7, 5}, Activation: linalg.ReLU, NoL2: true, Eta: 0.1,
+	if got := set.WithDefaults(); !configsEqual(got, Config{Hidden: []int{7, 5}, Activation: linalg.ReLU, NoL2: true, Eta: 0.1, EtaDecay: 1,
 		Epochs: 3, BatchSize: 1, Seed: 9, NoShuffle: true, InitScale: 0.1, Momentum: 0.9, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}) {
 		t.Errorf("WithDefaults changed set fields: %+v", got)
 	}
@@ -47,6 +47,7 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Optimizer: Optimizer(4)}, "unknown optimizer 4"},
 		{Config{Eta: -0.1}, "eta is -0.1"},
 		{Config{InitScale: -1}, "init scale is -1"},
+		{Config{EtaDecay: 1.5}, "eta decay is 1.5"},
 		{Config{L2: -0.5}, "l2 is -0.5"},
 		{Config{NoL2: true, L2: 0.1}, "NoL2 is set but L2 is 0.1"},
 		{Config{Momentum: 1}, "momentum is 1"},

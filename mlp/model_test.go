@@ -151,7 +151,7 @@ func TestCheckpointResume(t *testing.T) {
 	}{
 		{"seed", Config{Hidden: []int{8}}},
 		{"adam patience", Config{Hidden: []int{8, 6}, Optimizer: Adam, Activation: linalg.ReLU, Output: SoftmaxOutput, Eta: 0.01, Patience: 2}},
-		{"nesterov", Config{Hidden: []int{8}, Optimizer: Nesterov, Eta: 0.001}},
+		{"nesterov eta decay", Config{Hidden: []int{8}, Optimizer: Nesterov, Eta: 0.001, EtaDecay: 0.7}},
 	}
 	stops := []struct {
 		name         string

@@ -218,9 +218,13 @@ func (r *refNet) grads(x [][]float64, y []uint8) (gw [][][]float64, gb [][]float
 }
 
 // fitSeed runs the seed's fit loop without shuffling: minibatches in order,
-// the last incomplete one dropped, W -= eta*(grad + l2*W), b -= eta*grad.
-func (r *refNet) fitSeed(x [][]float64, y []uint8, epochs, batch int, eta, l2 float64) {
-	for range epochs {
+// the last incomplete one dropped, W -= eta*(grad + l2*W), b -= eta*grad,
+// with eta multiplied by decay after each epoch.
+func (r *refNet) fitSeed(x [][]float64, y []uint8, epochs, batch int, eta, decay, l2 float64) {
+	for e := range epochs {
+		if e > 0 {
+			eta *= decay
+		}
 		for s := 0; s+batch <= len(x); s += batch {
 			gw, gb := r.grads(x[s:s+batch], y[s:s+batch])
 			for l := range r.w {

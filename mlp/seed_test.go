@@ -21,6 +21,7 @@ func TestSeedSemantics(t *testing.T) {
 		{"no L2", Config{NoL2: true}},
 		{"two hidden tanh", Config{Hidden: []int{9, 7}, Activation: linalg.Tanh, Eta: 0.002}},
 		{"relu softmax", Config{Hidden: []int{12}, Activation: linalg.ReLU, Output: SoftmaxOutput, Eta: 0.001}},
+		{"eta decay", Config{Eta: 0.002, EtaDecay: 0.5}},
 	}
 	x, y := blobs(230, 13, 5, 1) // 230 rows, batch 20: the last 10 rows are dropped
 	for _, tc := range tests {
@@ -38,7 +39,7 @@ func TestSeedSemantics(t *testing.T) {
 			}
 			c := n.Config()
 			l2 := c.L2
-			ref.fitSeed(rows64(x), y, c.Epochs, c.BatchSize, c.Eta, l2)
+			ref.fitSeed(rows64(x), y, c.Epochs, c.BatchSize, c.Eta, c.EtaDecay, l2)
 			compareWeights(t, n, ref, 2e-5)
 
 			if len(h) != c.Epochs {

@@ -108,7 +108,8 @@ type trainer struct {
 
 	outAct  linalg.Activation
 	softmax bool
-	eta, l2 float32
+	etaBase float64 // the learning rate of the epoch being trained
+	eta, l2 float32 // the learning rate as a float32, and L2
 	// grads makes step compute every gradient into gw and gb before the
 	// update, even for SGD, which otherwise accumulates straight into W.
 	grads bool
@@ -120,7 +121,6 @@ func newTrainer(n *Network, rows int, gather bool) *trainer {
 	t := &trainer{
 		n: n, st: n.train, rows: rows,
 		params: n.params(),
-		eta:    float32(n.cfg.Eta),
 		l2:     n.l2(),
 	}
 	if gather {
@@ -137,7 +137,18 @@ func newTrainer(n *Network, rows int, gather bool) *trainer {
 	if n.cfg.Optimizer != SGD {
 		t.allocGrads()
 	}
+	t.setEpoch(n.train.epoch + 1)
 	return t
+}
+
+// setEpoch sets the learning rate of the given epoch (from 1).
+func (t *trainer) setEpoch(epoch int) {
+	cfg := &t.n.cfg
+	t.etaBase = cfg.Eta
+	if cfg.EtaDecay != 1 {
+		t.etaBase *= math.Pow(cfg.EtaDecay, float64(epoch-1))
+	}
+	t.eta = float32(t.etaBase)
 }
 
 // allocGrads allocates the weight gradients, which SGD does without.
@@ -257,7 +268,7 @@ func (t *trainer) update(p int, w, g []float32, l2 float32) {
 		steps := float64(t.st.steps)
 		b1, b2 := cfg.Beta1, cfg.Beta2
 		adamUpdate(w, g, m[0], m[1], float32(b1), float32(b2),
-			float32(cfg.Eta/(1-math.Pow(b1, steps))),
+			float32(t.etaBase/(1-math.Pow(b1, steps))),
 			float32(1/math.Sqrt(1-math.Pow(b2, steps))),
 			float32(cfg.Epsilon))
 	}
@@ -315,6 +326,7 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 	for !st.stopped && st.epoch < cfg.Epochs {
 		start := time.Now()
 		epoch := st.epoch + 1
+		t.setEpoch(epoch)
 		for st.batch < batches {
 			select {
 			case <-done:
@@ -328,7 +340,7 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 				st.shuffle(xTrain.Rows, !cfg.NoShuffle)
 			}
 			if !t.step(xTrain, yTrain, st.perm[st.batch*bs:(st.batch+1)*bs]) {
-				return n.History(), divergedError(epoch, st.batch+1, cfg.Eta, "the network's outputs")
+				return n.History(), divergedError(epoch, st.batch+1, t.etaBase, "the network's outputs")
 			}
 			st.batch++
 			if progress != nil {
@@ -337,7 +349,7 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 		}
 		cost, correct := n.evaluate(eval, xTrain, yTrain, true)
 		if math.IsNaN(cost) || math.IsInf(cost, 0) || !finiteParams(t.params) {
-			return n.History(), divergedError(epoch, batches, cfg.Eta, "the cost or the weights")
+			return n.History(), divergedError(epoch, batches, t.etaBase, "the cost or the weights")
 		}
 		stats := EpochStats{Epoch: epoch, Cost: cost, TrainAcc: fraction(correct, xTrain.Rows), ValidAcc: math.NaN()}
 		if hasValid {
@@ -387,8 +399,9 @@ func (st *trainState) shuffle(rows int, shuffle bool) {
 
 // TrainBatch takes one optimizer step on the minibatch of rows x with
 // labels y, of any size, as Fit does for each of its minibatches (with the
-// Config's optimizer, learning rate and L2), for callers that run their own
-// training loop or learn online. It does not count towards Fit's epochs.
+// Config's optimizer and L2, and the learning rate of the epoch Fit would
+// train next), for callers that run their own training loop or learn
+// online. It does not count towards Fit's epochs.
 // The first call, and a call with more rows than any before, allocates a
 // workspace; others allocate nothing. Like Fit, it must not run
 // concurrently with anything else on the network.
@@ -402,11 +415,14 @@ func (n *Network) TrainBatch(x linalg.Matrix, y []uint8) error {
 	if err := n.checkLabels("TrainBatch", x, y); err != nil {
 		return err
 	}
-	if t := n.batchTrainer; t == nil || t.rows < x.Rows {
-		n.batchTrainer = newTrainer(n, max(x.Rows, n.cfg.BatchSize), false)
+	t := n.batchTrainer
+	if t == nil || t.rows < x.Rows {
+		t = newTrainer(n, max(x.Rows, n.cfg.BatchSize), false)
+		n.batchTrainer = t
 	}
-	if x.Rows > 0 && !n.batchTrainer.forwardBackward(x, y) {
-		return fmt.Errorf("mlp: TrainBatch: %w: the network's outputs became NaN or Inf; try a smaller learning rate than %g", ErrDiverged, n.cfg.Eta)
+	t.setEpoch(n.train.epoch + 1)
+	if x.Rows > 0 && !t.forwardBackward(x, y) {
+		return fmt.Errorf("mlp: TrainBatch: %w: the network's outputs became NaN or Inf; try a smaller learning rate than %g", ErrDiverged, t.etaBase)
 	}
 	return nil
 }
