@@ -12,8 +12,9 @@
 //	R5  m, R6 n                        V8-V31    the tile: row r is V(8+3r)-V(10+3r)
 //	R7  beta's bits without the sign: zero iff beta == 0
 
-// ROW_FMA adds row r's products of one step: the three accumulators from
-// acc on take B (V2-V4) times lane l of A vector av.
+// ROW_FMA adds one row's products of one step: the row's three
+// accumulators, from V(acc) on, get B (V2-V4) times lane l of A vector
+// V(av).
 #define ROW_FMA(av, l, acc) \
 	FMLA_4S_ELEM(av, l, 2, acc); \
 	FMLA_4S_ELEM(av, l, 3, acc+1); \
