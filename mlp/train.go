@@ -460,7 +460,7 @@ func (n *Network) checkData(xTrain linalg.Matrix, yTrain []uint8, xValid linalg.
 	if xTrain.Rows < n.cfg.BatchSize {
 		return fmt.Errorf("mlp: Fit: %w: %d training rows are fewer than one minibatch of %d", ErrData, xTrain.Rows, n.cfg.BatchSize)
 	}
-	if xTrain.Rows > math.MaxUint32 {
+	if uint64(xTrain.Rows) > math.MaxUint32 {
 		return fmt.Errorf("mlp: Fit: %w: %d training rows, at most %d are supported", ErrData, xTrain.Rows, uint32(math.MaxUint32))
 	}
 	if st := n.train; st.batch > 0 && len(st.perm) != xTrain.Rows {
