@@ -226,7 +226,7 @@ func (n names) name(i int) string {
 	return n[i]
 }
 
-func (n names) String(kind string, i int) string {
+func (n names) format(kind string, i int) string {
 	if s := n.name(i); s != "" {
 		return s
 	}
@@ -258,7 +258,7 @@ const (
 var outputNames = names{"sigmoid", "softmax"}
 
 // String returns the output's name as ParseOutput accepts it.
-func (o Output) String() string { return outputNames.String("Output", int(o)) }
+func (o Output) String() string { return outputNames.format("Output", int(o)) }
 
 // ParseOutput returns the Output called name ("sigmoid" or "softmax").
 func ParseOutput(name string) (Output, error) {
@@ -295,7 +295,7 @@ const (
 var optimizerNames = names{"sgd", "momentum", "nesterov", "adam"}
 
 // String returns the optimizer's name as ParseOptimizer accepts it.
-func (o Optimizer) String() string { return optimizerNames.String("Optimizer", int(o)) }
+func (o Optimizer) String() string { return optimizerNames.format("Optimizer", int(o)) }
 
 // ParseOptimizer returns the Optimizer called name ("sgd", "momentum",
 // "nesterov" or "adam").
@@ -331,7 +331,7 @@ const (
 var initNames = names{"normal", "glorot", "he"}
 
 // String returns the initialization's name as ParseInit accepts it.
-func (i Init) String() string { return initNames.String("Init", int(i)) }
+func (i Init) String() string { return initNames.format("Init", int(i)) }
 
 // ParseInit returns the Init called name ("normal", "glorot" or "he").
 func ParseInit(name string) (Init, error) {
