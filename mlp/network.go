@@ -150,10 +150,9 @@ func newForwardWork(sizes []int, rows int) *forwardWork {
 }
 
 // forward pushes the rows of x (at most the workspace's rows) through the
-// network. The hidden layers apply the configured activation; the output
-// layer applies out (after its bias) and, for SoftmaxOutput with
-// out == linalg.Identity and softmax set, the softmax. It returns the
-// output layer's rows.
+// network. The hidden layers apply the configured activation, the output
+// layer out after its bias, then the softmax if softmax is set. It returns
+// the output layer's rows, a view of w.
 func (n *Network) forward(w *forwardWork, x linalg.Matrix, out linalg.Activation, softmax bool) linalg.Matrix {
 	in := x
 	last := len(n.layers) - 1

@@ -100,7 +100,7 @@ type trainer struct {
 	rows   int             // the most rows a minibatch may have
 	xb     linalg.Matrix   // Fit's minibatch rows, gathered (empty for TrainBatch)
 	yb     []uint8         // and labels
-	acts   []linalg.Matrix // layer outputs; the last becomes the output delta
+	fw     *forwardWork    // layer outputs; the last becomes the output delta
 	deltas []linalg.Matrix // deltas[l] is the delta of hidden layer l
 	gw     []linalg.Matrix // weight gradients (nil for SGD, which needs none)
 	gb     [][]float32     // bias gradients
@@ -127,8 +127,8 @@ func newTrainer(n *Network, rows int, gather bool) *trainer {
 		t.xb, t.yb = linalg.New(rows, n.Inputs()), make([]uint8, rows)
 	}
 	t.outAct, t.softmax = n.outputActivation()
+	t.fw = newForwardWork(n.sizes, rows)
 	for l, ly := range n.layers {
-		t.acts = append(t.acts, linalg.New(rows, ly.w.Cols))
 		if l > 0 {
 			t.deltas = append(t.deltas, linalg.New(rows, ly.w.Rows))
 		}
@@ -185,21 +185,7 @@ func (t *trainer) forwardBackward(xb linalg.Matrix, yb []uint8) bool {
 	n := t.n
 	last := len(n.layers) - 1
 	rows := xb.Rows
-	in := xb
-	for l, ly := range n.layers {
-		a := t.acts[l].RowSlice(0, rows)
-		linalg.Gemm(false, false, 1, in, ly.w, 0, a)
-		f := n.cfg.Activation
-		if l == last {
-			f = t.outAct
-		}
-		linalg.BiasActivate(a, ly.b, f)
-		in = a
-	}
-	out := in
-	if t.softmax {
-		linalg.SoftmaxRows(out)
-	}
+	out := n.forward(t.fw, xb, t.outAct, t.softmax)
 	if _, _, ok := firstNonFinite(out); !ok {
 		return false
 	}
@@ -215,7 +201,7 @@ func (t *trainer) forwardBackward(xb linalg.Matrix, yb []uint8) bool {
 		ly := n.layers[l]
 		prev := xb
 		if l > 0 {
-			prev = t.acts[l-1].RowSlice(0, rows)
+			prev = t.fw.acts[l-1].RowSlice(0, rows)
 		}
 		var next linalg.Matrix
 		if l > 0 {
