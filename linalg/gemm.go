@@ -22,9 +22,8 @@ type gemmKernel struct {
 	// strided, if not nil, is micro reading its panels through strides:
 	// A(i, p) = a[i*aRow+p*aStep] and B(p, j) = b[p*bStep+j] (a packed
 	// panel is aRow = 1, aStep = mr, bStep = nr). It reads all mr rows of
-	// A and nr columns of B at every p, so the driver passes operands in
-	// place for whole panels and packs only ragged edges, transposed B, and
-	// the operands of large products, where packing pays for itself.
+	// A and nr columns of B at every p, so the driver packs ragged edge
+	// panels; whole panels it may read in place, as planGemm decides.
 	strided func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep int, beta float32, c []float32, ldc, m, n int)
 
 	// packBPanel, if not nil, packs one panel of a B that is not
