@@ -59,6 +59,10 @@ func (s gemmShape) reportGFLOPs(b *testing.B) {
 
 // BenchmarkGemm measures linalg.Gemm per ISA on each shape, and gonum's
 // blas32.Gemm (pure Go plus small SSE helpers) beside it as "gonum".
+// Gemm uses GOMAXPROCS threads, so -cpu 1 and -cpu 2 give the 1- and
+// 2-thread figures; run them as two invocations (or drop each benchmark's
+// first sample): with -cpu 1,2, Go runs the first sample of every
+// sub-benchmark at the list's last GOMAXPROCS (golang/go#49980).
 func BenchmarkGemm(b *testing.B) {
 	for _, isa := range linalg.Available() {
 		b.Run(isa, func(b *testing.B) {
