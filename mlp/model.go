@@ -480,7 +480,7 @@ func (n *Network) decodeState(f *stFile, params [][]float32, take func(string, i
 		}
 		used["train.perm"] = true
 		rows := t.shape[0]
-		if st.batch*cfg.BatchSize > rows {
+		if st.batch > rows/cfg.BatchSize {
 			return bad("batch %d of %d rows is past the %d rows of train.perm", st.batch, cfg.BatchSize, rows)
 		}
 		st.perm = make([]uint32, rows)
