@@ -28,7 +28,7 @@ const seedValidation = 5000
 // configFlagNames are train's flags that make up the network's Config;
 // a checkpoint carries its own, so they cannot be given with --resume.
 var configFlagNames = []string{
-	"classes", "hidden", "activation", "output", "init", "init-scale", "optimizer", "eta", "l2",
+	"classes", "hidden", "activation", "output", "init", "init-scale", "optimizer", "eta", "eta-decay", "l2",
 	"momentum", "beta1", "beta2", "epsilon", "epochs", "batch", "no-shuffle", "seed", "patience",
 }
 
@@ -57,6 +57,7 @@ func trainCommand() *urfave.Command {
 			&urfave.Float64Flag{Name: "init-scale", Value: d.InitScale, Usage: "standard deviation of --init normal", EnvVars: envVars("init-scale")},
 			&urfave.StringFlag{Name: "optimizer", Value: d.Optimizer.String(), Usage: "update rule: " + names("sgd", "momentum", "nesterov", "adam"), EnvVars: envVars("optimizer")},
 			&urfave.Float64Flag{Name: "eta", Value: d.Eta, Usage: "learning rate (gradients are summed over the minibatch, as in the seed)", EnvVars: envVars("eta")},
+			&urfave.Float64Flag{Name: "eta-decay", Value: d.EtaDecay, Usage: "multiply the learning rate by this factor after every epoch (1: constant, as in the seed)", EnvVars: envVars("eta-decay")},
 			&urfave.Float64Flag{Name: "l2", Value: d.L2, Usage: "L2 penalty on the weights (0: none)", EnvVars: envVars("l2")},
 			&urfave.Float64Flag{Name: "momentum", Value: d.Momentum, Usage: "velocity decay of momentum and nesterov", EnvVars: envVars("momentum")},
 			&urfave.Float64Flag{Name: "beta1", Value: d.Beta1, Usage: "adam's first-moment decay", EnvVars: envVars("beta1")},
@@ -84,6 +85,7 @@ func configFromFlags(cCtx *urfave.Context) (mlp.Config, error) {
 		Hidden:    cCtx.IntSlice("hidden"),
 		InitScale: cCtx.Float64("init-scale"),
 		Eta:       cCtx.Float64("eta"),
+		EtaDecay:  cCtx.Float64("eta-decay"),
 		L2:        cCtx.Float64("l2"),
 		NoL2:      cCtx.Float64("l2") == 0,
 		Momentum:  cCtx.Float64("momentum"),
@@ -111,7 +113,7 @@ func configFromFlags(cCtx *urfave.Context) (mlp.Config, error) {
 	}
 	// Zero means "the default" to Config; on the command line it is a
 	// value, and only --l2 0 (NoL2) and --patience 0 (off) accept it.
-	for _, name := range []string{"init-scale", "eta", "momentum", "beta1", "beta2", "epsilon"} {
+	for _, name := range []string{"init-scale", "eta", "eta-decay", "momentum", "beta1", "beta2", "epsilon"} {
 		if cCtx.Float64(name) == 0 {
 			return cfg, usageErrorf("--%s 0: must not be 0", name)
 		}
