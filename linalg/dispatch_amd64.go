@@ -28,7 +28,7 @@ var avx2Kernels = func() kernelSet {
 	// the packed A block (144 KiB) in half of a 512 KiB L2 (Zen 3; Intel's
 	// 1-2 MiB L2 hold it too); nc = 4096 keeps the packed B block (4 MiB)
 	// in L3.
-	ks.gemm = gemmKernel{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, micro: microAVX2, strided: asm.GemmAVX2x6x16, packBPanel: asm.PackB16AVX2}
+	ks.gemm = gemmKernel{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, strided: asm.GemmAVX2x6x16, packBPanel: asm.PackB16AVX2}
 	ks.biasAct = [numActivations]func(x, bias []float32){
 		Identity:  addToAVX2,
 		Sigmoid:   func(x, bias []float32) { asm.BiasSigmoidAVX2(x, bias[:len(x)]) },
@@ -79,9 +79,4 @@ func argmaxAVX2(x []float32) int {
 		}
 	}
 	panic("linalg: argmaxAVX2: maximum not found") // unreachable: mx is an element of x
-}
-
-// microAVX2 is the AVX2 micro-kernel on packed panels.
-func microAVX2(k int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc, m, n int) {
-	asm.GemmAVX2x6x16(k, alpha, ap, 1, 6, bp, 16, beta, c, ldc, m, n)
 }

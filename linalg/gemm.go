@@ -16,7 +16,8 @@ type gemmKernel struct {
 	// where Ap holds k groups of mr values (rows of the A panel, zero
 	// padded) and Bp holds k groups of nr values. C is row-major with row
 	// stride ldc; only its first m <= mr rows and n <= nr columns are
-	// touched, and when beta == 0 C is not read.
+	// touched, and when beta == 0 C is not read. A kernel set with a
+	// strided kernel leaves micro nil.
 	micro func(k int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc, m, n int)
 
 	// strided, if not nil, is micro reading its panels through strides:
@@ -24,7 +25,9 @@ type gemmKernel struct {
 	// panel is aRow = 1, aStep = mr, bStep = nr). It reads all mr rows of
 	// A and nr columns of B at every p, so the driver packs ragged edge
 	// panels; whole panels it may read in place, as planGemm decides.
-	strided func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep int, beta float32, c []float32, ldc, m, n int)
+	// Given n > nr it computes a row of tiles, the next one's B panel
+	// bPanel elements further on, in one call.
+	strided func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int)
 
 	// packBPanel, if not nil, packs one panel of a B that is not
 	// transposed: dst[p*nr+j] = b[p*ldb+j] for p < k and j < n <= nr,
@@ -200,10 +203,21 @@ func (blk *gemmBlock) micro(ir, jr, mb, nb int) {
 	ct := c.Data[(blk.ic+ir)*c.Stride+blk.jc+jr:]
 	rows, cols := min(gk.mr, mb-ir), min(gk.nr, nb-jr)
 	if gk.strided != nil {
-		gk.strided(blk.kb, blk.alpha, ap, aRow, aStep, bp, bStep, blk.beta, ct, c.Stride, rows, cols)
+		gk.strided(blk.kb, blk.alpha, ap, aRow, aStep, bp, bStep, 0, blk.beta, ct, c.Stride, rows, cols)
 	} else {
 		gk.micro(blk.kb, blk.alpha, ap, bp, blk.beta, ct, c.Stride, rows, cols)
 	}
+}
+
+// microRow runs the strided micro-kernel on the whole row of tiles at ir,
+// B's packed panels one after the other (planGemm packs B for the
+// inner-jr order).
+func (blk *gemmBlock) microRow(ir, mb, nb int) {
+	gk, c := blk.gk, blk.c
+	ap, aRow, aStep := blk.aPanel(ir)
+	ct := c.Data[(blk.ic+ir)*c.Stride+blk.jc:]
+	bp := blk.buf.b[:roundUp(nb, gk.nr)*blk.kb]
+	gk.strided(blk.kb, blk.alpha, ap, aRow, aStep, bp, gk.nr, gk.nr*blk.kb, blk.beta, ct, c.Stride, min(gk.mr, mb-ir), nb)
 }
 
 // aPanel returns the micro-panel of A at row ir of the block, and its strides.
@@ -279,9 +293,7 @@ func gemmBlocked(gk *gemmKernel, plan gemmPlan, buf *gemmBuffers, g gemmArgs, m,
 				}
 				if plan.jrInner {
 					for ir := 0; ir < mb; ir += mr {
-						for jr := 0; jr < nb; jr += nr {
-							blk.micro(ir, jr, mb, nb)
-						}
+						blk.microRow(ir, mb, nb)
 					}
 					continue
 				}

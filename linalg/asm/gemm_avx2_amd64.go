@@ -26,8 +26,12 @@ package asm
 // m, n and k must be at least 1. C is neither read nor written past its
 // first m rows and n columns (ragged edges use masked loads and stores).
 //
+// With n > 16 it computes one such tile per 16 columns of C, moving b
+// by bPanel elements and c by 16 from one to the next (bPanel = 16k for
+// consecutive packed panels): one call covers a row of tiles.
+//
 //go:noescape
-func GemmAVX2x6x16(k int, alpha float32, a []float32, aRow int, aStep int, b []float32, bStep int, beta float32, c []float32, ldc int, m int, n int)
+func GemmAVX2x6x16(k int, alpha float32, a []float32, aRow int, aStep int, b []float32, bStep int, bPanel int, beta float32, c []float32, ldc int, m int, n int)
 
 // PackB16AVX2 is, for 1 <= n <= 16,
 //

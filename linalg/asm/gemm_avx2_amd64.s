@@ -38,17 +38,18 @@ DATA gemmColumnMask<>+120(SB)/4, $0x00000000
 DATA gemmColumnMask<>+124(SB)/4, $0x00000000
 GLOBL gemmColumnMask<>(SB), RODATA|NOPTR, $128
 
-// func GemmAVX2x6x16(k int, alpha float32, a []float32, aRow int, aStep int, b []float32, bStep int, beta float32, c []float32, ldc int, m int, n int)
+// func GemmAVX2x6x16(k int, alpha float32, a []float32, aRow int, aStep int, b []float32, bStep int, bPanel int, beta float32, c []float32, ldc int, m int, n int)
 // Requires: AVX, FMA3, MMX+
-TEXT ·GemmAVX2x6x16(SB), NOSPLIT, $0-144
+TEXT ·GemmAVX2x6x16(SB), NOSPLIT, $0-152
+panel:
 	MOVQ k+0(FP), AX
 	MOVQ a_base+16(FP), CX
 	MOVQ aRow+40(FP), DX
 	MOVQ aStep+48(FP), BX
 	MOVQ b_base+56(FP), SI
 	MOVQ bStep+80(FP), DI
-	MOVQ c_base+96(FP), R8
-	MOVQ ldc+120(FP), R9
+	MOVQ c_base+104(FP), R8
+	MOVQ ldc+128(FP), R9
 	SHLQ $0x02, DX
 	SHLQ $0x02, BX
 	SHLQ $0x02, DI
@@ -242,13 +243,13 @@ epilogue:
 	VMULPS       Y12, Y11, Y11
 
 scaled:
-	VBROADCASTSS beta+88(FP), Y13
-	MOVQ         m+128(FP), AX
-	MOVQ         n+136(FP), CX
-	MOVL         beta+88(FP), DX
+	VBROADCASTSS beta+96(FP), Y13
+	MOVQ         m+136(FP), AX
+	MOVQ         n+144(FP), CX
+	MOVL         beta+96(FP), DX
 	ANDL         $0x7fffffff, DX
 	CMPQ         CX, $0x10
-	JNE          masked
+	JL           masked
 	TESTL        DX, DX
 	JZ           full_beta0
 	VFMADD231PS  (R8), Y13, Y0
@@ -292,8 +293,7 @@ scaled:
 	VMOVUPS      Y11, 32(R8)
 
 full_beta_done:
-	VZEROUPPER
-	RET
+	JMP next
 
 full_beta0:
 	VMOVUPS Y0, (R8)
@@ -325,8 +325,7 @@ full_beta0:
 	VMOVUPS Y11, 32(R8)
 
 full_beta0_done:
-	VZEROUPPER
-	RET
+	JMP next
 
 masked:
 	LEAQ        gemmColumnMask<>+0(SB), BX
@@ -389,8 +388,7 @@ masked:
 	VMASKMOVPS  Y11, Y15, 32(R8)
 
 masked_beta_done:
-	VZEROUPPER
-	RET
+	JMP next
 
 masked_beta0:
 	VMASKMOVPS Y0, Y14, (R8)
@@ -422,6 +420,24 @@ masked_beta0:
 	VMASKMOVPS Y11, Y15, 32(R8)
 
 masked_beta0_done:
+	JMP next
+
+	// Move to the next 16 columns, if any.
+next:
+	MOVQ n+144(FP), AX
+	SUBQ $0x10, AX
+	JLE  return
+	MOVQ AX, n+144(FP)
+	MOVQ c_base+104(FP), AX
+	ADDQ $0x40, AX
+	MOVQ AX, c_base+104(FP)
+	MOVQ b_base+56(FP), AX
+	MOVQ bPanel+88(FP), CX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, b_base+56(FP)
+	JMP  panel
+
+return:
 	VZEROUPPER
 	RET
 

@@ -23,7 +23,7 @@ func BenchmarkGemmAVX2x6x16(b *testing.B) {
 		bp[i] = float32(i%5) / 5
 	}
 	for b.Loop() {
-		GemmAVX2x6x16(k, 1, a, 1, 6, bp, 16, 1, c, 16, 6, 16)
+		GemmAVX2x6x16(k, 1, a, 1, 6, bp, 16, 16*k, 1, c, 16, 6, 16)
 	}
 	b.ReportMetric(2*6*16*k*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

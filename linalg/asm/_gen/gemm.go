@@ -36,7 +36,7 @@ func gemmAVX2() {
 		DATA(4*i, v)
 	}
 
-	TEXT("GemmAVX2x6x16", NOSPLIT, "func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep int, beta float32, c []float32, ldc, m, n int)")
+	TEXT("GemmAVX2x6x16", NOSPLIT, "func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int)")
 	Pragma("noescape")
 	Doc(
 		"GemmAVX2x6x16 is the AVX2+FMA GEMM micro-kernel. With",
@@ -60,8 +60,13 @@ func gemmAVX2() {
 		"make those elements addressable in a and b, and len(c) >= (m-1)*ldc+n;",
 		"m, n and k must be at least 1. C is neither read nor written past its",
 		"first m rows and n columns (ragged edges use masked loads and stores).",
+		"",
+		"With n > 16 it computes one such tile per 16 columns of C, moving b",
+		"by bPanel elements and c by 16 from one to the next (bPanel = 16k for",
+		"consecutive packed panels): one call covers a row of tiles.",
 	)
 
+	Label("panel")
 	k := Load(Param("k"), GP64())
 	a0 := Load(Param("a").Base(), GP64())
 	aRow := Load(Param("aRow"), GP64())
@@ -152,7 +157,7 @@ func gemmAVX2() {
 	MOVL(paramAddr("beta"), betaBits)
 	ANDL(U32(0x7fffffff), betaBits) // -0 counts as 0, as in Go's beta == 0
 	CMPQ(n, U8(gemmNR))
-	JNE(LabelRef("masked"))
+	JL(LabelRef("masked"))
 	TESTL(betaBits, betaBits)
 	JZ(LabelRef("full_beta0"))
 	storeRows("full_beta", cp, ldc, m, func(r int, row Mem) {
@@ -187,6 +192,24 @@ func gemmAVX2() {
 		VMASKMOVPS(acc(r, 0), Y14, row)
 		VMASKMOVPS(acc(r, 1), Y15, row.Offset(32))
 	})
+
+	Comment("Move to the next 16 columns, if any.")
+	Label("next")
+	left := Load(Param("n"), GP64())
+	SUBQ(U8(gemmNR), left)
+	JLE(LabelRef("return"))
+	Store(left, Param("n"))
+	nextC := Load(Param("c").Base(), GP64())
+	ADDQ(U8(4*gemmNR), nextC)
+	Store(nextC, Param("c").Base())
+	nextB := Load(Param("b").Base(), GP64())
+	panelStep := Load(Param("bPanel"), GP64())
+	LEAQ(Mem{Base: nextB, Index: panelStep, Scale: 4}, nextB)
+	Store(nextB, Param("b").Base())
+	JMP(LabelRef("panel"))
+	Label("return")
+	VZEROUPPER()
+	RET()
 	packB16AVX2(mask)
 }
 
@@ -205,8 +228,7 @@ func storeRows(label string, cp, ldc, m Register, store func(r int, row Mem)) {
 		ADDQ(ldc, cp)
 	}
 	Label(fmt.Sprintf("%s_done", label))
-	VZEROUPPER()
-	RET()
+	JMP(LabelRef("next"))
 }
 
 // paramAddr is the stack address of the named scalar argument.
