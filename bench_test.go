@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -211,22 +212,36 @@ func BenchmarkTrainStep(b *testing.B) {
 	b.ReportMetric(6*100*79400*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
-// BenchmarkTrainEpoch measures one epoch of the seed's training on 55,000
-// rows at batch 100: 550 steps, then the evaluation of cost and accuracy
-// on the training set. Each iteration trains a fresh network (its creation
-// is not timed).
+// BenchmarkTrainEpoch measures epochs of the seed's training on 55,000
+// rows at batch 100 with 5,000 validation rows, b.N epochs in one Fit,
+// and splits each epoch as ../shared/bench/compare_epoch.sh does for the
+// Python references: train-s/epoch is the training loop (shuffle and 550
+// steps), eval-s/epoch the evaluation after it (cost and accuracy on the
+// training set, accuracy on the validation set).
 func BenchmarkTrainEpoch(b *testing.B) {
-	x, y := mnistLike(55000)
-	b.ReportAllocs()
-	for range b.N {
-		b.StopTimer()
-		n := seedNetwork(b, mlp.Config{Epochs: 1})
-		b.StartTimer()
-		if _, err := n.Fit(context.Background(), x, y, linalg.Matrix{}, nil, nil); err != nil {
-			b.Fatal(err)
+	x, y := mnistLike(60000)
+	n := seedNetwork(b, mlp.Config{Epochs: b.N})
+	var train, eval time.Duration
+	var mark time.Time
+	progress := func(p mlp.Progress) {
+		switch {
+		case p.EpochDone:
+			eval += time.Since(mark)
+			mark = time.Now()
+		case p.Batch == p.Batches:
+			train += time.Since(mark)
+			mark = time.Now()
 		}
 	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	mark = time.Now()
+	if _, err := n.Fit(context.Background(), x.RowSlice(0, 55000), y[:55000], x.RowSlice(55000, 60000), y[55000:], progress); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
+	b.ReportMetric(train.Seconds()/float64(b.N), "train-s/epoch")
+	b.ReportMetric(eval.Seconds()/float64(b.N), "eval-s/epoch")
 }
 
 // BenchmarkPredictOne measures Predict of a single row into a caller's
