@@ -28,7 +28,9 @@ func refGemm(transA, transB bool, alpha float32, a, b Matrix, beta float32, c Ma
 		scale[i] = make([]float64, c.Cols)
 		for j := 0; j < c.Cols; j++ {
 			var s, sabs float64
-			for p := 0; p < k; p++ {
+			// As in BLAS, alpha == 0 means A and B are not read: NaN in
+			// them does not reach C.
+			for p := 0; p < k && alpha != 0; p++ {
 				x := at(a, transA, i, p) * at(b, transB, p, j)
 				s += x
 				sabs += math.Abs(x)
