@@ -28,7 +28,7 @@ var avx2Kernels = func() kernelSet {
 	// the packed A block (144 KiB) in half of a 512 KiB L2 (Zen 3; Intel's
 	// 1-2 MiB L2 hold it too); nc = 4096 keeps the packed B block (4 MiB)
 	// in L3.
-	ks.gemm = gemmKernel{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, strided: asm.GemmAVX2x6x16, packBPanel: asm.PackB16AVX2}
+	ks.gemm = gemmKernel{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, strided: asm.GemmAVX2x6x16, packBPanel: asm.PackB16AVX2, axpyRows: asm.AxpyRowsAVX2}
 	ks.biasAct = [numActivations]func(x, bias []float32){
 		Identity:  addToAVX2,
 		Sigmoid:   func(x, bias []float32) { asm.BiasSigmoidAVX2(x, bias[:len(x)]) },

@@ -33,6 +33,10 @@ type gemmKernel struct {
 	// transposed: dst[p*nr+j] = b[p*ldb+j] for p < k and j < n <= nr,
 	// zero for n <= j < nr. packB's Go loop stands in otherwise.
 	packBPanel func(dst, b []float32, ldb, k, n int)
+
+	// axpyRows, if not nil, is the kernel of the path for products with
+	// few rows (gemv.go): for p < k, y += (alpha*x[p*incx]) * b[p*ldb:][:len(y)].
+	axpyRows func(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32)
 }
 
 // gemmBuffers are one goroutine's packing buffers: whole packed blocks of A
@@ -140,9 +144,14 @@ type gemmPlan struct {
 	// in L1 while the B block streams from L2: A, read in place, is then
 	// read once per block of k instead of once per panel of B.
 	jrInner bool
+	// rows computes C one row at a time with axpyRows (gemv.go).
+	rows bool
 }
 
 func planGemm(gk *gemmKernel, g gemmArgs, m, n, k int) gemmPlan {
+	if gk.useRows(g, m) {
+		return gemmPlan{rows: true}
+	}
 	p := gemmPlan{packA: true, packB: true}
 	kc := gk.kc
 	if gk.strided != nil {
@@ -252,6 +261,10 @@ func (blk *gemmBlock) bPanel(jr int) (bp []float32, bStep int) {
 // gemmBlocked runs the cache-blocked driver around gk's micro-kernel for
 // the m x n x k product g, with buf's packing buffers.
 func gemmBlocked(gk *gemmKernel, plan gemmPlan, buf *gemmBuffers, g gemmArgs, m, n, k int) {
+	if plan.rows {
+		gemmRows(gk, g, m, k)
+		return
+	}
 	mr, nr := gk.mr, gk.nr
 	a, b, c := g.a, g.b, g.c
 	kcMax, mcMax, ncMax := min(plan.kc, k), min(gk.mc, m), min(gk.nc, n)

@@ -3,7 +3,7 @@ package linalg
 // genericGemm is the portable GEMM: the shared blocked driver around a
 // scalar micro-kernel that computes a 4x12 tile one row at a time. nc is a
 // whole number of 12-column panels.
-var genericGemm = gemmKernel{mr: 4, nr: 12, mc: 128, kc: 256, nc: 2040, micro: microGeneric4x12}
+var genericGemm = gemmKernel{mr: 4, nr: 12, mc: 128, kc: 256, nc: 2040, micro: microGeneric4x12, axpyRows: axpyRowsGeneric}
 
 // microGeneric4x12 is the portable micro-kernel. The Go compiler has only
 // 15 X registers on amd64 and no FMA, so instead of a square register
