@@ -43,12 +43,16 @@ type gemmWorker struct {
 	buf   gemmBuffers
 }
 
-// gemmTask is one part of a product, for one worker.
+// gemmTask is one part of a product, for one worker, or with parallel
+// set its share of a Parallel call's parts (parallel.go) as worker number
+// worker.
 type gemmTask struct {
-	gk      *gemmKernel
-	plan    gemmPlan
-	g       gemmArgs
-	m, n, k int
+	gk       *gemmKernel
+	plan     gemmPlan
+	g        gemmArgs
+	m, n, k  int
+	parallel bool
+	worker   int
 }
 
 // gemmPool is the process's worker pool. One Gemm call at a time uses it
@@ -62,8 +66,23 @@ var gemmPool struct {
 
 func (w *gemmWorker) run() {
 	for t := range w.tasks {
-		gemmBlocked(t.gk, t.plan, &w.buf, t.g, t.m, t.n, t.k)
+		if t.parallel {
+			runParts(t.worker)
+		} else {
+			gemmBlocked(t.gk, t.plan, &w.buf, t.g, t.m, t.n, t.k)
+		}
 		gemmPool.done.Done()
+	}
+}
+
+// startWorkers starts pool workers until there are n. The caller holds
+// gemmPool.mu.
+func startWorkers(n int) {
+	for len(gemmPool.workers) < n {
+		w := &gemmWorker{tasks: make(chan *gemmTask, 1)}
+		gemmPool.workers = append(gemmPool.workers, w)
+		gemmPool.tasks = append(gemmPool.tasks, gemmTask{})
+		go w.run()
 	}
 }
 
@@ -85,12 +104,7 @@ func gemmRun(gk *gemmKernel, g gemmArgs) {
 		return
 	}
 	defer gemmPool.mu.Unlock()
-	for len(gemmPool.workers) < threads-1 {
-		w := &gemmWorker{tasks: make(chan *gemmTask, 1)}
-		gemmPool.workers = append(gemmPool.workers, w)
-		gemmPool.tasks = append(gemmPool.tasks, gemmTask{})
-		go w.run()
-	}
+	startWorkers(threads - 1)
 	// Cut the dimension with more micro-tiles into threads runs of whole
 	// tiles; part 0 runs here, the others on workers.
 	splitM := tilesM >= tilesN
