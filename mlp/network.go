@@ -16,10 +16,6 @@ const MaxClasses = 256
 // Config.Seed.
 const pcgStream = 0x6d6c70676f // "mlpgo"
 
-// chunkRows is how many rows Predict, Evaluate and Fit's per-epoch
-// evaluation push through the network at a time.
-const chunkRows = 256
-
 // Network is a multilayer perceptron classifier. Predict, PredictProba,
 // Accuracy and Evaluate may run concurrently with each other; Fit and the
 // loading methods must not run concurrently with anything else on the same
@@ -29,8 +25,9 @@ type Network struct {
 	sizes  []int  // inputs, hidden layers..., classes
 	layers []layer
 
-	// work recycles Predict's per-call workspaces (*forwardWork).
-	work sync.Pool
+	// passes recycles the workspaces of Predict, PredictProba and
+	// Evaluate (*rowPass).
+	passes sync.Pool
 
 	// train is the state training continues from; nil for a network
 	// loaded from a model file.
@@ -78,7 +75,7 @@ func newNetwork(cfg Config, inputs, classes int) *Network {
 	for l := 1; l < len(sizes); l++ {
 		n.layers = append(n.layers, layer{w: linalg.New(sizes[l-1], sizes[l]), b: make([]float32, sizes[l])})
 	}
-	n.work.New = func() any { return newForwardWork(n.sizes, chunkRows) }
+	n.passes.New = func() any { return newRowPass(n) }
 	return n
 }
 
@@ -251,12 +248,10 @@ func (n *Network) Predict(dst []int, x linalg.Matrix) error {
 	if len(dst) != x.Rows {
 		return fmt.Errorf("mlp: Predict: %w: dst has %d elements for %d rows", ErrData, len(dst), x.Rows)
 	}
-	w := n.work.Get().(*forwardWork)
-	defer n.work.Put(w)
-	for r := 0; r < x.Rows; r += chunkRows {
-		c := x.RowSlice(r, min(r+chunkRows, x.Rows))
-		linalg.ArgmaxRows(dst[r:r+c.Rows], n.forward(w, c, linalg.Identity, false))
-	}
+	p := n.getPass(linalg.Identity, false)
+	defer n.putPass(p)
+	p.set(0, x).pred = dst
+	p.run()
 	return nil
 }
 
@@ -272,13 +267,10 @@ func (n *Network) PredictProba(dst, x linalg.Matrix) error {
 	if dst.Rows != x.Rows || dst.Cols != n.Classes() {
 		return fmt.Errorf("mlp: PredictProba: %w: dst is %dx%d, want %dx%d", ErrData, dst.Rows, dst.Cols, x.Rows, n.Classes())
 	}
-	w := n.work.Get().(*forwardWork)
-	defer n.work.Put(w)
-	f, softmax := n.outputActivation()
-	for r := 0; r < x.Rows; r += chunkRows {
-		c := x.RowSlice(r, min(r+chunkRows, x.Rows))
-		dst.RowSlice(r, r+c.Rows).CopyFrom(n.forward(w, c, f, softmax))
-	}
+	p := n.getPass(n.outputActivation())
+	defer n.putPass(p)
+	p.set(0, x).proba = dst
+	p.run()
 	return nil
 }
 
@@ -299,10 +291,13 @@ func (n *Network) Evaluate(x linalg.Matrix, y []uint8) (cost, accuracy float64, 
 	if err := n.checkLabels("Evaluate", x, y); err != nil {
 		return 0, 0, err
 	}
-	w := n.work.Get().(*forwardWork)
-	defer n.work.Put(w)
-	cost, correct := n.evaluate(w, x, y, true)
-	return cost, fraction(correct, x.Rows), nil
+	p := n.getPass(linalg.Identity, false)
+	defer n.putPass(p)
+	s := p.set(0, x)
+	s.y, s.cost = y, true
+	p.run()
+	cost, correct := p.totals(0)
+	return n.withL2(cost), fraction(correct, x.Rows), nil
 }
 
 func fraction(k, n int) float64 {
@@ -312,29 +307,24 @@ func fraction(k, n int) float64 {
 	return float64(k) / float64(n)
 }
 
-// evaluate runs one forward pass over x and returns the seed's cost (if
-// withCost) and the number of rows whose argmax is their label.
-func (n *Network) evaluate(w *forwardWork, x linalg.Matrix, y []uint8, withCost bool) (cost float64, correct int) {
-	for r := 0; r < x.Rows; r += chunkRows {
-		c := x.RowSlice(r, min(r+chunkRows, x.Rows))
-		z := n.forward(w, c, linalg.Identity, false)
-		pred := w.pred[:c.Rows]
-		linalg.ArgmaxRows(pred, z)
-		for i, p := range pred {
-			if p == int(y[r+i]) {
-				correct++
-			}
-		}
-		if withCost {
-			for i := range c.Rows {
-				cost += rowCost(n.cfg.Output, z.Row(i), int(y[r+i]))
-			}
-		}
-	}
-	if withCost {
-		cost += float64(n.l2()) * n.sumSquaredWeights()
-	}
-	return cost, correct
+// getPass returns a recycled pass with no data sets whose output layer
+// applies out (and the softmax if softmax).
+func (n *Network) getPass(out linalg.Activation, softmax bool) *rowPass {
+	p := n.passes.Get().(*rowPass)
+	p.out, p.softmax = out, softmax
+	return p
+}
+
+// putPass recycles p, dropping its references to the caller's data.
+func (n *Network) putPass(p *rowPass) {
+	p.release()
+	n.passes.Put(p)
+}
+
+// withL2 returns the output cost summed over a data set plus the L2 term
+// of the seed's cost, L2·ΣW² over every weight.
+func (n *Network) withL2(cost float64) float64 {
+	return cost + float64(n.l2())*n.sumSquaredWeights()
 }
 
 // l2 returns the L2 penalty in force.

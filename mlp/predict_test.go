@@ -110,6 +110,52 @@ func TestPredictAllocs(t *testing.T) {
 	}
 }
 
+// TestInferenceThreads checks that Predict, PredictProba and Evaluate over
+// several chunks, spread over threads, give the same bits for any thread
+// count.
+func TestInferenceThreads(t *testing.T) {
+	n, _, _ := trained(t, Config{})
+	x, y := blobs(3*chunkRows+17, 12, 5, 12)
+	type result struct {
+		pred  []int
+		proba linalg.Matrix
+		cost  float64
+		acc   float64
+	}
+	infer := func(threads int) result {
+		defer linalg.SetThreads(linalg.SetThreads(threads))
+		r := result{pred: make([]int, x.Rows), proba: linalg.New(x.Rows, 5)}
+		if err := n.Predict(r.pred, x); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.PredictProba(r.proba, x); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if r.cost, r.acc, err = n.Evaluate(x, y); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	want := infer(1)
+	for _, threads := range []int{2, 3} {
+		got := infer(threads)
+		for i := range want.pred {
+			if got.pred[i] != want.pred[i] {
+				t.Fatalf("%d threads: Predict row %d = %d, with 1 thread %d", threads, i, got.pred[i], want.pred[i])
+			}
+		}
+		for i, v := range want.proba.Data {
+			if math.Float32bits(got.proba.Data[i]) != math.Float32bits(v) {
+				t.Fatalf("%d threads: PredictProba element %d = %g, with 1 thread %g", threads, i, got.proba.Data[i], v)
+			}
+		}
+		if got.cost != want.cost || got.acc != want.acc {
+			t.Errorf("%d threads: Evaluate = %v, %v, with 1 thread %v, %v", threads, got.cost, got.acc, want.cost, want.acc)
+		}
+	}
+}
+
 // TestPredictConcurrent calls Predict from many goroutines at once on one
 // network (run with -race) and checks every result against a sequential
 // call.

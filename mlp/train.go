@@ -212,12 +212,9 @@ func (t *trainer) forwardBackward(xb linalg.Matrix, yb []uint8) bool {
 		}
 		linalg.ColSums(t.gb[l], delta)
 		if !t.grads && n.cfg.Optimizer == SGD {
-			// The seed's W -= eta*(grad + l2*W), with the gradient
-			// product accumulated straight into W.
-			if t.l2 != 0 {
-				linalg.Axpby(1, ly.w, -t.eta*t.l2, ly.w)
-			}
-			linalg.Gemm(true, false, -t.eta, prev, delta, 1, ly.w)
+			// The seed's W -= eta*(grad + l2*W) in the gradient
+			// product itself: W = (1 - eta*l2)*W - eta*prevᵀ·delta.
+			linalg.Gemm(true, false, -t.eta, prev, delta, 1-t.eta*t.l2, ly.w)
 			linalg.AxpbyVec(1, ly.b, -t.eta, t.gb[l])
 		} else {
 			linalg.Gemm(true, false, 1, prev, delta, 0, t.gw[l])
@@ -307,7 +304,7 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 	bs := cfg.BatchSize
 	batches := xTrain.Rows / bs
 	t := newTrainer(n, bs, true)
-	eval := newForwardWork(n.sizes, chunkRows)
+	eval := newRowPass(n) // the evaluation after each epoch
 	done := ctx.Done()
 	for !st.stopped && st.epoch < cfg.Epochs {
 		start := time.Now()
@@ -333,13 +330,22 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 				progress(Progress{Epoch: epoch, Epochs: cfg.Epochs, Batch: st.batch, Batches: batches})
 			}
 		}
-		cost, correct := n.evaluate(eval, xTrain, yTrain, true)
+		// One pass over the training set (cost and accuracy) and the
+		// validation set (accuracy).
+		tr := eval.set(0, xTrain)
+		tr.y, tr.cost = yTrain, true
+		if hasValid {
+			eval.set(1, xValid).y = yValid
+		}
+		eval.run()
+		cost, correct := eval.totals(0)
+		cost = n.withL2(cost)
 		if math.IsNaN(cost) || math.IsInf(cost, 0) || !finiteParams(t.params) {
 			return n.History(), divergedError(epoch, batches, t.etaBase, "the cost or the weights")
 		}
 		stats := EpochStats{Epoch: epoch, Cost: cost, TrainAcc: fraction(correct, xTrain.Rows), ValidAcc: math.NaN()}
 		if hasValid {
-			_, vc := n.evaluate(eval, xValid, yValid, false)
+			_, vc := eval.totals(1)
 			stats.ValidAcc = fraction(vc, xValid.Rows)
 		}
 		st.batch, st.epoch = 0, epoch

@@ -61,24 +61,28 @@ func equalBits(a, b []uint32) (int, bool) {
 	return 0, true
 }
 
-// TestDeterminism checks that training gives bit-identical weights for the
-// same config and data, whatever linalg's thread count and GOMAXPROCS, on
-// every kernel set. The products of a step (64x64x200 multiply-adds and
-// more) are large enough for linalg to split them across threads.
+// TestDeterminism checks that training gives bit-identical weights and
+// history (cost and accuracies, from the per-epoch evaluation that runs in
+// chunks on several threads) for the same config and data, whatever
+// linalg's thread count and GOMAXPROCS, on every kernel set. The products
+// of a step (64x64x200 multiply-adds and more) are large enough for linalg
+// to split them across threads.
 func TestDeterminism(t *testing.T) {
-	x, y := blobs(640, 200, 10, 4)
+	all, labels := blobs(1400, 200, 10, 4)
+	x, y, xv, yv := all.RowSlice(0, 640), labels[:640], all.RowSlice(640, 1400), labels[640:]
 	cfg := Config{Hidden: []int{64, 32}, Optimizer: Adam, Activation: linalg.ReLU, Output: SoftmaxOutput, Epochs: 2, BatchSize: 64}
-	train := func(threads int) []uint32 {
+	train := func(threads int) ([]uint32, History) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(threads, 1)))
 		defer linalg.SetThreads(linalg.SetThreads(threads))
 		n, err := New(200, 10, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.Fit(t.Context(), x, y, linalg.Matrix{}, nil, nil); err != nil {
+		h, err := n.Fit(t.Context(), x, y, xv, yv, nil)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return weightBits(n)
+		return weightBits(n), h
 	}
 	for _, isa := range linalg.Available() {
 		t.Run(isa, func(t *testing.T) {
@@ -87,10 +91,18 @@ func TestDeterminism(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer restore()
-			base := train(1)
+			base, baseHist := train(1)
 			for _, threads := range []int{2, 3, 4} {
-				if i, ok := equalBits(base, train(threads)); !ok {
+				bits, hist := train(threads)
+				if i, ok := equalBits(base, bits); !ok {
 					t.Errorf("%d threads: weights differ from 1 thread's at parameter %d", threads, i)
+				}
+				for e := range hist {
+					got, want := hist[e], baseHist[e]
+					if got.Cost != want.Cost || got.TrainAcc != want.TrainAcc || got.ValidAcc != want.ValidAcc {
+						t.Errorf("%d threads: epoch %d cost, train and valid accuracy = %v %v %v, with 1 thread %v %v %v",
+							threads, e+1, got.Cost, got.TrainAcc, got.ValidAcc, want.Cost, want.TrainAcc, want.ValidAcc)
+					}
 				}
 			}
 		})
