@@ -22,6 +22,7 @@ type kernelSet struct {
 	axpby      func(a float32, y []float32, b float32, x []float32)
 	argmax     func(x []float32) int
 	sumSquares func(x []float32) float64
+	allFinite  func(x []float32) bool
 }
 
 // genericKernels is the portable set, available everywhere.
@@ -47,6 +48,7 @@ var genericKernels = kernelSet{
 	axpby:      axpbyGeneric,
 	argmax:     argmaxGeneric,
 	sumSquares: sumSquaresGeneric,
+	allFinite:  allFiniteGeneric,
 }
 
 // isaSets lists every kernel set this CPU can run, best first. It is

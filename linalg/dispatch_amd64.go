@@ -48,6 +48,7 @@ var avx2Kernels = func() kernelSet {
 	ks.axpby = func(a float32, y []float32, b float32, x []float32) { asm.AxpbyAVX2(a, y, b, x[:len(y)]) }
 	ks.argmax = argmaxAVX2
 	ks.sumSquares = asm.SumSquaresAVX2
+	ks.allFinite = asm.AllFiniteAVX2
 	return ks
 }()
 

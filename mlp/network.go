@@ -210,31 +210,17 @@ func (n *Network) checkLabels(op string, x linalg.Matrix, y []uint8) error {
 // firstNonFinite returns the position of the first NaN or Inf in m, and
 // ok == true if there is none.
 func firstNonFinite(m linalg.Matrix) (i, j int, ok bool) {
+	if linalg.AllFinite(m) {
+		return 0, 0, true
+	}
 	for i := 0; i < m.Rows; i++ {
-		row := m.Row(i)
-		// v - v is NaN for NaN and ±Inf and 0 otherwise; four sums keep
-		// four independent add chains in flight.
-		var a0, a1, a2, a3 float32
-		k := 0
-		for ; k+4 <= len(row); k += 4 {
-			r := row[k : k+4 : k+4]
-			a0 += r[0] - r[0]
-			a1 += r[1] - r[1]
-			a2 += r[2] - r[2]
-			a3 += r[3] - r[3]
-		}
-		for _, v := range row[k:] {
-			a0 += v - v
-		}
-		if a0+a1+a2+a3 != 0 {
-			for j, v := range row {
-				if v-v != 0 {
-					return i, j, false
-				}
+		for j, v := range m.Row(i) {
+			if v-v != 0 { // NaN or ±Inf
+				return i, j, false
 			}
 		}
 	}
-	return 0, 0, true
+	panic("mlp: firstNonFinite: no element is NaN or Inf, although AllFinite said so") // unreachable
 }
 
 // Predict sets dst[i] to the class predicted for row i of x: the argmax of
