@@ -181,14 +181,30 @@ func (n *Network) outputActivation() (f linalg.Activation, softmax bool) {
 // checkInput returns an error unless x can be fed to the network: the
 // kernels can run, x has one column per input and every value is finite.
 func (n *Network) checkInput(op string, x linalg.Matrix) error {
+	if err := n.checkShape(op, x); err != nil {
+		return err
+	}
+	return nonFiniteError(op, x, 0)
+}
+
+// checkShape is checkInput without the check of the values, which the
+// inference methods make chunk by chunk in their pass over x.
+func (n *Network) checkShape(op string, x linalg.Matrix) error {
 	if err := linalg.ISAError(); err != nil {
 		return fmt.Errorf("mlp: %s: %w", op, err)
 	}
 	if x.Cols != n.Inputs() {
 		return fmt.Errorf("mlp: %s: %w: data has %d columns, the network has %d inputs", op, ErrData, x.Cols, n.Inputs())
 	}
+	return nil
+}
+
+// nonFiniteError returns nil if every value of x is finite, and otherwise
+// an ErrNonFinite error naming the first NaN or Inf; x's rows are counted
+// from row0.
+func nonFiniteError(op string, x linalg.Matrix, row0 int) error {
 	if i, j, ok := firstNonFinite(x); !ok {
-		return fmt.Errorf("mlp: %s: %w: row %d, column %d is %g", op, ErrNonFinite, i, j, x.At(i, j))
+		return fmt.Errorf("mlp: %s: %w: row %d, column %d is %g", op, ErrNonFinite, row0+i, j, x.At(i, j))
 	}
 	return nil
 }
@@ -226,9 +242,10 @@ func firstNonFinite(m linalg.Matrix) (i, j int, ok bool) {
 // Predict sets dst[i] to the class predicted for row i of x: the argmax of
 // the output layer's net input, as in the seed. len(dst) must equal
 // x.Rows. Once warm it allocates nothing, and it may be called from many
-// goroutines at once.
+// goroutines at once. It returns an error wrapping ErrNonFinite if x holds
+// a NaN or Inf; dst's contents are then unspecified.
 func (n *Network) Predict(dst []int, x linalg.Matrix) error {
-	if err := n.checkInput("Predict", x); err != nil {
+	if err := n.checkShape("Predict", x); err != nil {
 		return err
 	}
 	if len(dst) != x.Rows {
@@ -236,18 +253,20 @@ func (n *Network) Predict(dst []int, x linalg.Matrix) error {
 	}
 	p := n.getPass(linalg.Identity, false)
 	defer n.putPass(p)
-	p.set(0, x).pred = dst
+	s := p.set(0, x)
+	s.pred, s.check = dst, true
 	p.run()
-	return nil
+	return p.nonFinite("Predict")
 }
 
 // PredictProba sets row i of dst to the output layer's activations for row
 // i of x: class probabilities for SoftmaxOutput, and for SigmoidOutput the
 // seed's independent sigmoid outputs (each in (0, 1), not normalized).
 // dst must be x.Rows x Classes(). It may be called from many goroutines at
-// once.
+// once. It returns an error wrapping ErrNonFinite if x holds a NaN or Inf;
+// dst's contents are then unspecified.
 func (n *Network) PredictProba(dst, x linalg.Matrix) error {
-	if err := n.checkInput("PredictProba", x); err != nil {
+	if err := n.checkShape("PredictProba", x); err != nil {
 		return err
 	}
 	if dst.Rows != x.Rows || dst.Cols != n.Classes() {
@@ -255,9 +274,10 @@ func (n *Network) PredictProba(dst, x linalg.Matrix) error {
 	}
 	p := n.getPass(n.outputActivation())
 	defer n.putPass(p)
-	p.set(0, x).proba = dst
+	s := p.set(0, x)
+	s.proba, s.check = dst, true
 	p.run()
-	return nil
+	return p.nonFinite("PredictProba")
 }
 
 // Accuracy returns the fraction of the rows of x whose predicted class is
@@ -271,7 +291,7 @@ func (n *Network) Accuracy(x linalg.Matrix, y []uint8) (float64, error) {
 // as the seed's training history reports it (the output cost summed over
 // the rows, plus L2·ΣW² over every weight), and the accuracy.
 func (n *Network) Evaluate(x linalg.Matrix, y []uint8) (cost, accuracy float64, err error) {
-	if err := n.checkInput("Evaluate", x); err != nil {
+	if err := n.checkShape("Evaluate", x); err != nil {
 		return 0, 0, err
 	}
 	if err := n.checkLabels("Evaluate", x, y); err != nil {
@@ -280,8 +300,11 @@ func (n *Network) Evaluate(x linalg.Matrix, y []uint8) (cost, accuracy float64, 
 	p := n.getPass(linalg.Identity, false)
 	defer n.putPass(p)
 	s := p.set(0, x)
-	s.y, s.cost = y, true
+	s.y, s.cost, s.check = y, true, true
 	p.run()
+	if err := p.nonFinite("Evaluate"); err != nil {
+		return 0, 0, err
+	}
 	cost, correct := p.totals(0)
 	return n.withL2(cost), fraction(correct, x.Rows), nil
 }

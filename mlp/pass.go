@@ -31,9 +31,14 @@ type passSet struct {
 	proba  linalg.Matrix // if it has rows, receives the output activations
 	y      []uint8       // if not nil, the labels: count the correct rows
 	cost   bool          // with y, also compute the seed's cost
+	// check makes each chunk check its rows for NaN and Inf first (while
+	// they are on their way to the cache anyway) and skip itself if it
+	// finds one: nonFinite then reports it.
+	check bool
 
 	chunkCorrect []int     // per chunk, with y
 	chunkCost    []float64 // per chunk, with cost
+	chunkBad     []bool    // per chunk, with check: has a NaN or Inf
 }
 
 func newRowPass(n *Network) *rowPass {
@@ -47,7 +52,7 @@ func newRowPass(n *Network) *rowPass {
 func (p *rowPass) set(i int, x linalg.Matrix) *passSet {
 	s := &p.sets[i]
 	*s = passSet{x: x, chunks: (x.Rows + chunkRows - 1) / chunkRows,
-		chunkCorrect: s.chunkCorrect[:0], chunkCost: s.chunkCost[:0]}
+		chunkCorrect: s.chunkCorrect[:0], chunkCost: s.chunkCost[:0], chunkBad: s.chunkBad[:0]}
 	return s
 }
 
@@ -56,9 +61,13 @@ func (p *rowPass) set(i int, x linalg.Matrix) *passSet {
 // p.softmax).
 func (p *rowPass) run() {
 	for i := range p.sets {
-		if s := &p.sets[i]; s.y != nil {
+		s := &p.sets[i]
+		if s.y != nil {
 			s.chunkCorrect = resize(s.chunkCorrect, s.chunks)
 			s.chunkCost = resize(s.chunkCost, s.chunks)
+		}
+		if s.check {
+			s.chunkBad = resize(s.chunkBad, s.chunks)
 		}
 	}
 	parts := p.sets[0].chunks + p.sets[1].chunks
@@ -87,8 +96,15 @@ func (p *rowPass) chunk(worker, c int) {
 	}
 	lo := c * chunkRows
 	hi := min(lo+chunkRows, s.x.Rows)
+	x := s.x.RowSlice(lo, hi)
+	if s.check {
+		s.chunkBad[c] = !linalg.AllFinite(x)
+		if s.chunkBad[c] {
+			return
+		}
+	}
 	w := p.works[worker]
-	z := p.n.forward(w, s.x.RowSlice(lo, hi), p.out, p.softmax)
+	z := p.n.forward(w, x, p.out, p.softmax)
 	if s.pred != nil {
 		linalg.ArgmaxRows(s.pred[lo:hi], z)
 	}
@@ -114,6 +130,19 @@ func (p *rowPass) chunk(worker, c int) {
 		}
 		s.chunkCost[c] = cost
 	}
+}
+
+// nonFinite returns nil, or for the first chunk of the first set whose
+// check found a NaN or Inf, an ErrNonFinite error that names it.
+func (p *rowPass) nonFinite(op string) error {
+	s := &p.sets[0]
+	for c, bad := range s.chunkBad {
+		if bad {
+			lo := c * chunkRows
+			return nonFiniteError(op, s.x.RowSlice(lo, min(lo+chunkRows, s.x.Rows)), lo)
+		}
+	}
+	return nil
 }
 
 // totals returns the sums of set i's per-chunk costs and correct counts.

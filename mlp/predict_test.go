@@ -2,6 +2,7 @@ package mlp
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -198,6 +199,11 @@ func TestPredictRejects(t *testing.T) {
 	n, x, y := trained(t, Config{})
 	nan := linalg.New(3, 12)
 	nan.Set(2, 5, float32(math.NaN()))
+	// Inf in the third chunk of a pass, which checks chunk by chunk.
+	inf, _ := blobs(3*chunkRows+5, 12, 5, 13)
+	inf.Set(2*chunkRows+7, 3, float32(math.Inf(-1)))
+	infAt := fmt.Sprintf("row %d, column 3", 2*chunkRows+7)
+	infLabels := make([]uint8, inf.Rows)
 	tests := []struct {
 		name   string
 		call   func() error
@@ -209,6 +215,9 @@ func TestPredictRejects(t *testing.T) {
 		{"Predict NaN", func() error { return n.Predict(make([]int, 3), nan) }, ErrNonFinite, "row 2, column 5"},
 		{"PredictProba shape", func() error { return n.PredictProba(linalg.New(5, 4), x.RowSlice(0, 5)) }, ErrData, "dst is 5x4, want 5x5"},
 		{"Evaluate labels", func() error { _, _, err := n.Evaluate(x, y[:3]); return err }, ErrData, "3 labels"},
+		{"Predict Inf in a later chunk", func() error { return n.Predict(make([]int, inf.Rows), inf) }, ErrNonFinite, infAt},
+		{"PredictProba Inf in a later chunk", func() error { return n.PredictProba(linalg.New(inf.Rows, 5), inf) }, ErrNonFinite, infAt},
+		{"Evaluate Inf in a later chunk", func() error { _, _, err := n.Evaluate(inf, infLabels); return err }, ErrNonFinite, infAt},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
