@@ -23,17 +23,11 @@ func (gk *gemmKernel) useRows(g gemmArgs, m int) bool {
 // C[i, :] += alpha * op(A)[i, :]·B.
 func gemmRows(gk *gemmKernel, g gemmArgs, m, k int) {
 	a, b, c := g.a, g.b, g.c
+	if g.beta != 1 {
+		scaleMatrix(g.beta, c)
+	}
 	for i := range m {
 		y := c.Row(i)
-		switch g.beta {
-		case 0:
-			clear(y)
-		case 1:
-		default:
-			for j := range y {
-				y[j] *= g.beta
-			}
-		}
 		// Row i of op(A): a row of A, or a column of a transposed one.
 		x, incx := a.Data[i:], a.Stride
 		if !g.transA {
