@@ -341,17 +341,22 @@ func packA(dst []float32, a Matrix, trans bool, i0, p0, mb, kb, mr int) {
 			packA6(panel, a, i0+ir, p0, kb)
 			continue
 		}
-		for r := 0; r < rows; r++ {
-			src := a.Data[(i0+ir+r)*a.Stride+p0:]
-			src = src[:kb]
-			for p, v := range src {
-				panel[p*mr+r] = v
-			}
+		interleave(panel, mr, a.Data, (i0+ir)*a.Stride+p0, a.Stride, rows, kb)
+	}
+}
+
+// interleave fills a panel of kb groups of width lanes: lane l of group p
+// is src[start+l*stride+p] for the count runs that exist, and the lanes
+// from count to width are zero. It packs rows of A and columns of Bᵀ.
+func interleave(panel []float32, width int, src []float32, start, stride, count, kb int) {
+	for l := 0; l < count; l++ {
+		for p, v := range src[start+l*stride:][:kb] {
+			panel[p*width+l] = v
 		}
-		for r := rows; r < mr; r++ {
-			for p := 0; p < kb; p++ {
-				panel[p*mr+r] = 0
-			}
+	}
+	for l := count; l < width; l++ {
+		for p := 0; p < kb; p++ {
+			panel[p*width+l] = 0
 		}
 	}
 }
@@ -387,18 +392,7 @@ func packB(gk *gemmKernel, dst []float32, b Matrix, trans bool, p0, j0, kb, nb i
 			continue
 		}
 		// op(B)[p, j] = B[j, p]: each column j reads a contiguous run of p.
-		for col := 0; col < cols; col++ {
-			src := b.Data[(j0+jr+col)*b.Stride+p0:]
-			src = src[:kb]
-			for p, v := range src {
-				panel[p*nr+col] = v
-			}
-		}
-		for col := cols; col < nr; col++ {
-			for p := 0; p < kb; p++ {
-				panel[p*nr+col] = 0
-			}
-		}
+		interleave(panel, nr, b.Data, (j0+jr)*b.Stride+p0, b.Stride, cols, kb)
 	}
 }
 
