@@ -160,13 +160,13 @@ func gemmAVX2() {
 	JL(LabelRef("masked"))
 	TESTL(betaBits, betaBits)
 	JZ(LabelRef("full_beta0"))
-	storeRows("full_beta", cp, ldc, m, func(r int, row Mem) {
+	storeRows("full_beta", gemmMR, cp, ldc, m, func(r int, row Mem) {
 		for h := 0; h < 2; h++ {
 			VFMADD231PS(row.Offset(32*h), Y13, acc(r, h))
 			VMOVUPS(acc(r, h), row.Offset(32*h))
 		}
 	})
-	storeRows("full_beta0", cp, ldc, m, func(r int, row Mem) {
+	storeRows("full_beta0", gemmMR, cp, ldc, m, func(r int, row Mem) {
 		VMOVUPS(acc(r, 0), row)
 		VMOVUPS(acc(r, 1), row.Offset(32))
 	})
@@ -180,7 +180,7 @@ func gemmAVX2() {
 	VMOVDQU(Mem{Base: maskBase, Index: n, Scale: 4, Disp: 32}, Y15)
 	TESTL(betaBits, betaBits)
 	JZ(LabelRef("masked_beta0"))
-	storeRows("masked_beta", cp, ldc, m, func(r int, row Mem) {
+	storeRows("masked_beta", gemmMR, cp, ldc, m, func(r int, row Mem) {
 		for h := 0; h < 2; h++ {
 			mk := []VecPhysical{Y14, Y15}[h]
 			VMASKMOVPS(row.Offset(32*h), mk, Y12)
@@ -188,19 +188,27 @@ func gemmAVX2() {
 			VMASKMOVPS(acc(r, h), mk, row.Offset(32*h))
 		}
 	})
-	storeRows("masked_beta0", cp, ldc, m, func(r int, row Mem) {
+	storeRows("masked_beta0", gemmMR, cp, ldc, m, func(r int, row Mem) {
 		VMASKMOVPS(acc(r, 0), Y14, row)
 		VMASKMOVPS(acc(r, 1), Y15, row.Offset(32))
 	})
 
-	Comment("Move to the next 16 columns, if any.")
+	nextPanel(gemmNR)
+	packB16AVX2(mask)
+}
+
+// nextPanel emits the end of a micro-kernel that computes a row of tiles
+// nr columns wide: at the label "next" it moves b by bPanel elements and c
+// by nr and jumps back to "panel" while columns are left, else returns.
+func nextPanel(nr int) {
+	Comment(fmt.Sprintf("Move to the next %d columns, if any.", nr))
 	Label("next")
 	left := Load(Param("n"), GP64())
-	SUBQ(U8(gemmNR), left)
+	SUBQ(U8(nr), left)
 	JLE(LabelRef("return"))
 	Store(left, Param("n"))
 	nextC := Load(Param("c").Base(), GP64())
-	ADDQ(U8(4*gemmNR), nextC)
+	ADDQ(imm(4*nr), nextC)
 	Store(nextC, Param("c").Base())
 	nextB := Load(Param("b").Base(), GP64())
 	panelStep := Load(Param("bPanel"), GP64())
@@ -210,17 +218,17 @@ func gemmAVX2() {
 	Label("return")
 	VZEROUPPER()
 	RET()
-	packB16AVX2(mask)
 }
 
-// storeRows emits the labelled store of the first m rows of the tile:
-// store(r, row) writes row r at row, then the code moves to the next row
-// or returns once m rows are done. It clobbers cp and m.
-func storeRows(label string, cp, ldc, m Register, store func(r int, row Mem)) {
+// storeRows emits the labelled store of the first m rows of a tile of
+// rows rows: store(r, row) writes row r at row, then the code moves to the
+// next row or, once m rows are done, jumps to the label "next". It
+// clobbers cp and m.
+func storeRows(label string, rows int, cp, ldc, m Register, store func(r int, row Mem)) {
 	Label(label)
-	for r := 0; r < gemmMR; r++ {
+	for r := 0; r < rows; r++ {
 		store(r, Mem{Base: cp})
-		if r == gemmMR-1 {
+		if r == rows-1 {
 			break
 		}
 		DECQ(m)
@@ -229,6 +237,14 @@ func storeRows(label string, cp, ldc, m Register, store func(r int, row Mem)) {
 	}
 	Label(fmt.Sprintf("%s_done", label))
 	JMP(LabelRef("next"))
+}
+
+// imm is x as an immediate, 8 bits wide when it fits in a signed byte.
+func imm(x int) Constant {
+	if x <= math.MaxInt8 {
+		return U8(x)
+	}
+	return U32(x)
 }
 
 // paramAddr is the stack address of the named scalar argument.

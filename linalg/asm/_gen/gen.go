@@ -15,18 +15,19 @@ import (
 )
 
 var families = map[string]func(){
-	"gemm":   gemmAVX2,
-	"finite": finiteAVX2,
-	"gemv":   gemvAVX2,
-	"vec":    vecAVX2,
+	"gemm":    gemmAVX2,
+	"gemm512": gemmAVX512,
+	"finite":  finiteAVX2,
+	"gemv":    gemvAVX2,
+	"vec":     vecAVX2,
 }
 
 func main() {
-	kernels := flag.String("kernels", "", "kernel family to generate (finite, gemm, gemv or vec)")
+	kernels := flag.String("kernels", "", "kernel family to generate (finite, gemm, gemm512, gemv or vec)")
 	flag.Parse()
 	gen, ok := families[*kernels]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "_gen: unknown -kernels %q (want finite, gemm, gemv or vec)\n", *kernels)
+		fmt.Fprintf(os.Stderr, "_gen: unknown -kernels %q (want finite, gemm, gemm512, gemv or vec)\n", *kernels)
 		os.Exit(2)
 	}
 	ConstraintExpr("amd64,!purego")
