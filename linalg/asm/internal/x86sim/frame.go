@@ -1,0 +1,72 @@
+package x86sim
+
+import (
+	"encoding/binary"
+	"math"
+	"unsafe"
+)
+
+// A Frame is the ABI0 argument frame of a call: the arguments in order,
+// each aligned to its own size as Go lays them out on amd64 (8 bytes for
+// int and slice words, 4 for float32). Build one with NewFrame and the
+// methods below, which return the frame so that calls can be chained:
+//
+//	f := x86sim.NewFrame().Int(k).Float32(alpha).Slice(a)
+//
+// A Frame is not modified by Call (the kernel works on a copy), so it can
+// be reused.
+type Frame struct {
+	buf    []byte
+	slices []frameSlice
+}
+
+// A frameSlice is a slice argument: its header's offset in the frame and
+// the bytes of its first len elements.
+type frameSlice struct {
+	off  int
+	data []byte
+}
+
+// NewFrame returns an empty argument frame.
+func NewFrame() *Frame { return &Frame{} }
+
+// Int appends an int argument (8 bytes, 8-aligned).
+func (f *Frame) Int(v int) *Frame {
+	f.word(uint64(int64(v)))
+	return f
+}
+
+// Float32 appends a float32 argument (4 bytes, 4-aligned).
+func (f *Frame) Float32(v float32) *Frame {
+	f.align(4)
+	f.buf = binary.LittleEndian.AppendUint32(f.buf, math.Float32bits(v))
+	return f
+}
+
+// Slice appends a []float32 argument: pointer, length and capacity words.
+// The kernel may access the slice's first len(s) elements, and no others.
+// The pointer word holds a simulated address that Call assigns.
+func (f *Frame) Slice(s []float32) *Frame {
+	f.align(8)
+	data := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), 4*len(s))
+	f.slices = append(f.slices, frameSlice{off: len(f.buf), data: data})
+	f.word(0)
+	f.word(uint64(len(s)))
+	f.word(uint64(cap(s)))
+	return f
+}
+
+// Size is the size of the frame in bytes, rounded up to 8 as the
+// argument size of a TEXT line is.
+func (f *Frame) Size() int { return (len(f.buf) + 7) &^ 7 }
+
+func (f *Frame) word(v uint64) {
+	f.align(8)
+	f.buf = binary.LittleEndian.AppendUint64(f.buf, v)
+}
+
+func (f *Frame) align(n int) {
+	for len(f.buf)%n != 0 {
+		f.buf = append(f.buf, 0)
+	}
+}

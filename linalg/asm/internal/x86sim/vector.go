@@ -1,0 +1,216 @@
+package x86sim
+
+import "encoding/binary"
+
+// Vector instructions. Lanes are float32 bit patterns; an instruction on n
+// lanes computes them, writes the lanes its opmask selects (merging or
+// zeroing the others) and zeroes lanes n to 15, as both VEX and EVEX
+// encodings do.
+
+// active returns the lanes an instruction writes: all of its lanes, or
+// those its opmask selects.
+func (m *machine) active(in *inst) uint32 {
+	all := uint32(1)<<in.lanes - 1
+	if in.mask == 0 {
+		return all
+	}
+	return uint32(m.k[in.mask]) & all
+}
+
+// load reads the active lanes of n float32s at addr into dst. Inactive
+// lanes are neither read from memory nor written in dst.
+func (m *machine) load(dst *[16]uint32, addr uint64, n int, active uint32) {
+	if active == 1<<n-1 {
+		if b := m.access(addr, 4*n, false); b != nil {
+			for i := range n {
+				dst[i] = binary.LittleEndian.Uint32(b[4*i:])
+			}
+		}
+		return
+	}
+	for i := range n {
+		if active>>i&1 != 0 {
+			if b := m.access(addr+4*uint64(i), 4, false); b != nil {
+				dst[i] = binary.LittleEndian.Uint32(b)
+			}
+		}
+	}
+}
+
+// store writes the active lanes of src to the n float32s at addr; the
+// others are not touched.
+func (m *machine) store(addr uint64, src *[16]uint32, n int, active uint32) {
+	if active == 1<<n-1 {
+		if b := m.access(addr, 4*n, true); b != nil {
+			for i := range n {
+				binary.LittleEndian.PutUint32(b[4*i:], src[i])
+			}
+		}
+		return
+	}
+	for i := range n {
+		if active>>i&1 != 0 {
+			if b := m.access(addr+4*uint64(i), 4, true); b != nil {
+				binary.LittleEndian.PutUint32(b, src[i])
+			}
+		}
+	}
+}
+
+// commit writes the active lanes of res (which may be dst itself) to
+// register dst, merges or zeroes its other n lanes and zeroes the rest.
+func (m *machine) commit(dst uint8, res *[16]uint32, n int, active uint32, zero bool) {
+	v := &m.vec[dst]
+	for i := range n {
+		if active>>i&1 != 0 {
+			v[i] = res[i]
+		} else if zero {
+			v[i] = 0
+		}
+	}
+	clear(v[n:])
+}
+
+// source returns the lanes of the first (Go order) operand of an
+// arithmetic instruction: a register, the active lanes of memory, or one
+// float32 of memory broadcast to all lanes (read only if a lane is active).
+func (m *machine) source(in *inst, active uint32) *[16]uint32 {
+	a := &in.args[0]
+	if a.kind == kVec {
+		return &m.vec[a.reg]
+	}
+	addr := m.addr(&a.mem)
+	if !in.bcst {
+		m.load(&m.src, addr, int(in.lanes), active)
+		return &m.src
+	}
+	if active != 0 {
+		if b := m.access(addr, 4, false); b != nil {
+			x := binary.LittleEndian.Uint32(b)
+			for i := range in.lanes {
+				m.src[i] = x
+			}
+		}
+	}
+	return &m.src
+}
+
+// arith executes the three-operand instructions "OP x, y, d". In Intel's
+// terms d is operand 1, y operand 2 (src1) and x operand 3 (src2).
+func (m *machine) arith(in *inst) {
+	n := int(in.lanes)
+	active := m.active(in)
+	x := m.source(in, active)
+	y := &m.vec[in.args[1].reg]
+	d := &m.vec[in.args[2].reg]
+	r := &m.res
+	switch in.op {
+	case opVXOR:
+		for i := range n {
+			r[i] = y[i] ^ x[i]
+		}
+	case opVAND:
+		for i := range n {
+			r[i] = y[i] & x[i]
+		}
+	case opVANDN:
+		for i := range n {
+			r[i] = ^y[i] & x[i]
+		}
+	case opVOR:
+		for i := range n {
+			r[i] = y[i] | x[i]
+		}
+	case opVADD:
+		for i := range n {
+			r[i] = add(y[i], x[i])
+		}
+	case opVSUB:
+		for i := range n {
+			r[i] = sub(y[i], x[i])
+		}
+	case opVMUL:
+		for i := range n {
+			r[i] = mul(y[i], x[i])
+		}
+	case opVDIV:
+		for i := range n {
+			r[i] = div(y[i], x[i])
+		}
+	case opVFMADD231: // d = y*x + d
+		for i := range n {
+			if r[i] = fma(y[i], x[i], d[i]); isNaN32(r[i]) {
+				r[i] = nan3(d[i], y[i], x[i])
+			}
+		}
+	case opVFMADD213: // d = y*d + x
+		for i := range n {
+			if r[i] = fma(y[i], d[i], x[i]); isNaN32(r[i]) {
+				r[i] = nan3(d[i], y[i], x[i])
+			}
+		}
+	case opVFMADD132: // d = d*x + y
+		for i := range n {
+			if r[i] = fma(d[i], x[i], y[i]); isNaN32(r[i]) {
+				r[i] = nan3(d[i], y[i], x[i])
+			}
+		}
+	}
+	m.commit(in.args[2].reg, r, n, active, in.zero)
+}
+
+// vmov executes VMOVUPS and friends: load, store or register move.
+func (m *machine) vmov(in *inst) {
+	n := int(in.lanes)
+	active := m.active(in)
+	src, dst := &in.args[0], &in.args[1]
+	switch {
+	case dst.kind == kMem:
+		m.store(m.addr(&dst.mem), &m.vec[src.reg], n, active)
+	case src.kind == kMem:
+		m.load(&m.src, m.addr(&src.mem), n, active)
+		m.commit(dst.reg, &m.src, n, active, in.zero)
+	default:
+		m.commit(dst.reg, &m.vec[src.reg], n, active, in.zero)
+	}
+}
+
+// broadcast executes VBROADCASTSS from memory (read only if a lane is
+// active) or from lane 0 of an X register.
+func (m *machine) broadcast(in *inst) {
+	n := int(in.lanes)
+	active := m.active(in)
+	src := &in.args[0]
+	var x uint32
+	if src.kind == kVec {
+		x = m.vec[src.reg][0]
+	} else if active != 0 {
+		b := m.access(m.addr(&src.mem), 4, false)
+		if b == nil {
+			return
+		}
+		x = binary.LittleEndian.Uint32(b)
+	}
+	for i := range n {
+		m.res[i] = x
+	}
+	m.commit(in.args[1].reg, &m.res, n, active, in.zero)
+}
+
+// maskmov executes VMASKMOVPS: the lanes whose mask element has its sign
+// bit set are loaded (the others become zero) or stored (the others are
+// not touched); unselected lanes never access memory.
+func (m *machine) maskmov(in *inst) {
+	n := int(in.lanes)
+	sel := &m.vec[in.args[1].reg]
+	var active uint32
+	for i := range n {
+		active |= sel[i] >> 31 << i
+	}
+	if dst := &in.args[2]; dst.kind == kMem {
+		m.store(m.addr(&dst.mem), &m.vec[in.args[0].reg], n, active)
+		return
+	}
+	m.load(&m.src, m.addr(&in.args[0].mem), n, active)
+	m.commit(in.args[2].reg, &m.src, n, active, true)
+}
