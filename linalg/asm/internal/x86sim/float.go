@@ -27,14 +27,22 @@ func nan2(src1, src2 uint32) uint32 {
 	return defaultNaN
 }
 
-// nan3 is nan2 for FMA: the order is that of the operands in the
-// instruction encoding (dst, then the Go middle operand, then the Go first
-// operand), whatever their role in the arithmetic.
-func nan3(op1, op2, op3 uint32) uint32 {
-	if isNaN32(op1) {
-		return op1 | quietBit
+// fmaLane is one lane of an FMA instruction: a*b+c rounded once, or if
+// that is NaN, the first NaN among a, b and c, quieted (the default NaN
+// if none is a NaN, as for Inf*0+1). The order is that of the roles in
+// the arithmetic, as the instructions' pseudocode in Intel's manual writes
+// it (VFMADD231PS x, y, d: d = y*x + d), not the order of the operands;
+// this machine's hardware agrees (TestNaNOrderMatchesHardware) and QEMU
+// models x86 the same way.
+func fmaLane(a, b, c uint32) uint32 {
+	r := fma(a, b, c)
+	if !isNaN32(r) {
+		return r
 	}
-	return nan2(op2, op3)
+	if isNaN32(a) {
+		return a | quietBit
+	}
+	return nan2(b, c)
 }
 
 func f32(x uint32) float32 { return math.Float32frombits(x) }
@@ -74,7 +82,7 @@ func div(src1, src2 uint32) uint32 {
 }
 
 // fma returns a*b+c rounded once to float32, as the FMA unit computes it.
-// NaN results are left to the caller (see nan3).
+// NaN results are left to the caller (see fmaLane).
 //
 // The product of two float32s is exact in float64 (24+24 significant bits
 // fit in 53), so only the sum is rounded. float32(math.FMA(a, b, c)) would

@@ -137,23 +137,18 @@ func (m *machine) arith(in *inst) {
 		for i := range n {
 			r[i] = div(y[i], x[i])
 		}
+	// The FMA forms as Intel's manual writes them, with y = SRC2, x = SRC3.
 	case opVFMADD231: // d = y*x + d
 		for i := range n {
-			if r[i] = fma(y[i], x[i], d[i]); isNaN32(r[i]) {
-				r[i] = nan3(d[i], y[i], x[i])
-			}
+			r[i] = fmaLane(y[i], x[i], d[i])
 		}
 	case opVFMADD213: // d = y*d + x
 		for i := range n {
-			if r[i] = fma(y[i], d[i], x[i]); isNaN32(r[i]) {
-				r[i] = nan3(d[i], y[i], x[i])
-			}
+			r[i] = fmaLane(y[i], d[i], x[i])
 		}
 	case opVFMADD132: // d = d*x + y
 		for i := range n {
-			if r[i] = fma(d[i], x[i], y[i]); isNaN32(r[i]) {
-				r[i] = nan3(d[i], y[i], x[i])
-			}
+			r[i] = fmaLane(d[i], x[i], y[i])
 		}
 	}
 	m.commit(in.args[2].reg, r, n, active, in.zero)

@@ -1,0 +1,314 @@
+package x86sim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The committed AVX2 kernels run through the simulator must give the same
+// bits as on the hardware (when this machine has AVX2 and FMA) and as a
+// Go loop that performs the kernels' documented operations in their order
+// with the simulator's float32 primitives. Memory outside the outputs the
+// kernels document must be untouched, and the simulator's bounds checks
+// (len, not cap) verify that the kernels read only what they document.
+
+// avx2Kernels are GemmAVX2x6x16, PackB16AVX2 and AxpyRowsAVX2 behind one
+// set of signatures, so that the native, simulated and reference versions
+// run the same cases.
+type avx2Kernels struct {
+	gemm     func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) error
+	packB16  func(dst, b []float32, ldb, k, n int) error
+	axpyRows func(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32) error
+}
+
+func load(t testing.TB, path string) *Program {
+	t.Helper()
+	p, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func simulatedAVX2(t testing.TB) avx2Kernels {
+	gemm, gemv := load(t, "../../gemm_avx2_amd64.s"), load(t, "../../gemv_avx2_amd64.s")
+	return avx2Kernels{
+		gemm: func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) error {
+			_, err := gemm.Call("GemmAVX2x6x16", NewFrame().Int(k).Float32(alpha).Slice(a).Int(aRow).Int(aStep).
+				Slice(b).Int(bStep).Int(bPanel).Float32(beta).Slice(c).Int(ldc).Int(m).Int(n))
+			return err
+		},
+		packB16: func(dst, b []float32, ldb, k, n int) error {
+			_, err := gemm.Call("PackB16AVX2", NewFrame().Slice(dst).Slice(b).Int(ldb).Int(k).Int(n))
+			return err
+		},
+		axpyRows: func(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32) error {
+			_, err := gemv.Call("AxpyRowsAVX2", NewFrame().Int(k).Float32(alpha).Slice(x).Int(incx).Slice(b).Int(ldb).Slice(y))
+			return err
+		},
+	}
+}
+
+func bitsOf(x float32) uint32 { return math.Float32bits(x) }
+
+// referenceAVX2 performs the kernels' operations in their order: per
+// element of C, one FMA per p into a zero accumulator, a multiplication by
+// alpha unless alpha is 1, and an FMA with beta*C unless beta is ±0.
+var referenceAVX2 = avx2Kernels{
+	gemm: func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) error {
+		for j0 := 0; j0 < n; j0 += 16 {
+			panel := b[j0/16*bPanel:]
+			for i := 0; i < m; i++ {
+				for j := j0; j < min(n, j0+16); j++ {
+					var acc uint32
+					for p := 0; p < k; p++ {
+						ap, bp := bitsOf(a[i*aRow+p*aStep]), bitsOf(panel[p*bStep+j-j0])
+						acc = fmaLane(ap, bp, acc) // VFMADD231PS B, A, acc
+					}
+					if bitsOf(alpha) != bitsOf(1) {
+						acc = mul(acc, bitsOf(alpha)) // VMULPS alpha, acc, acc
+					}
+					if bitsOf(beta)&0x7fffffff != 0 {
+						cij := bitsOf(c[i*ldc+j])
+						acc = fmaLane(bitsOf(beta), cij, acc) // VFMADD231PS C, beta, acc
+					}
+					c[i*ldc+j] = math.Float32frombits(acc)
+				}
+			}
+		}
+		return nil
+	},
+	packB16: func(dst, b []float32, ldb, k, n int) error {
+		for p := 0; p < k; p++ {
+			for j := 0; j < 16; j++ {
+				dst[16*p+j] = 0
+				if j < n {
+					dst[16*p+j] = b[p*ldb+j]
+				}
+			}
+		}
+		return nil
+	},
+	axpyRows: func(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32) error {
+		for p := 0; p < k; p++ {
+			s := mul(bitsOf(x[p*incx]), bitsOf(alpha)) // VMULPS alpha, x, s
+			for j := range y {
+				yj, bpj := bitsOf(y[j]), bitsOf(b[p*ldb+j])
+				y[j] = math.Float32frombits(fmaLane(s, bpj, yj)) // VFMADD231PS B, s, y
+			}
+		}
+		return nil
+	},
+}
+
+// specialValues are mixed into some inputs: infinities, signed zeros,
+// quiet and signalling NaNs with payloads and both signs, a subnormal and
+// the extremes.
+var specialValues = []float32{
+	float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)),
+	math.Float32frombits(0x7fc12345), math.Float32frombits(0xffc54321),
+	math.Float32frombits(0x7f812345), math.Float32frombits(0xff8abcde),
+	math.Float32frombits(1), math.MaxFloat32, -math.MaxFloat32,
+}
+
+// randomValues returns n values in (-1, 1), a quarter of them scaled by
+// 2^-20..2^19 so that sums round at many positions, and with specials
+// some of them replaced by specialValues.
+func randomValues(r *rand.Rand, n int, specials bool) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		x := r.Float32()*2 - 1
+		if r.IntN(4) == 0 {
+			x = float32(math.Ldexp(float64(x), r.IntN(40)-20))
+		}
+		if specials && r.IntN(12) == 0 {
+			x = specialValues[r.IntN(len(specialValues))]
+		}
+		v[i] = x
+	}
+	return v
+}
+
+func pick[T any](r *rand.Rand, choices ...T) T { return choices[r.IntN(len(choices))] }
+
+const guard = 8
+
+// guarded returns a slice of n random elements inside a backing array with
+// guard elements on both sides, and the backing array.
+func guarded(r *rand.Rand, n int) (s, backing []float32) {
+	backing = randomValues(r, guard+n+guard, false)
+	return backing[guard : guard+n : guard+n], backing
+}
+
+// compareBits reports the first elements where got and want differ in
+// bits, at most a few.
+func compareBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	bad := 0
+	for i := range want {
+		if bitsOf(got[i]) != bitsOf(want[i]) {
+			t.Errorf("%s: [%d] = %g (%#08x), want %g (%#08x)", what, i, got[i], bitsOf(got[i]), want[i], bitsOf(want[i]))
+			if bad++; bad == 3 {
+				return
+			}
+		}
+	}
+}
+
+// checkUntouched reports elements of backing outside the written set that
+// differ from before.
+func checkUntouched(t *testing.T, what string, backing, before []float32, written func(i int) bool) {
+	t.Helper()
+	for i := range backing {
+		if !written(i) && bitsOf(backing[i]) != bitsOf(before[i]) {
+			t.Errorf("%s: element %d of the backing array was written: %g, was %g", what, i, backing[i], before[i])
+			return
+		}
+	}
+}
+
+type implementation struct {
+	name string
+	k    avx2Kernels
+}
+
+// comparedWith returns the implementations the simulated kernels are
+// checked against: the reference, and the hardware if it has AVX2 and FMA.
+func comparedWith(t *testing.T) []implementation {
+	impls := []implementation{{"reference", referenceAVX2}}
+	if native, ok := nativeAVX2(); ok {
+		return append(impls, implementation{"native", native})
+	}
+	t.Log("this machine cannot run the AVX2 kernels: the simulator is checked against the reference only")
+	return impls
+}
+
+func TestGemmAVX2x6x16(t *testing.T) {
+	sim := simulatedAVX2(t)
+	impls := comparedWith(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	for c := range 800 {
+		m, n, k := 1+r.IntN(6), 1+r.IntN(48), pick(r, 1, 2, 3, 4, 5, 7, 8, 9, 16, 33)
+		specials := c%4 == 3
+		alpha := pick(r, 1, 1, -1, r.Float32()*4-2)
+		beta := pick(r, 0, 0, 1, float32(math.Copysign(0, -1)), r.Float32()*4-2)
+		if specials && r.IntN(4) == 0 {
+			alpha, beta = pick(r, specialValues...), pick(r, specialValues...)
+		}
+		// A packed, row-major or transposed; B packed or in place.
+		var aRow, aStep int
+		switch r.IntN(3) {
+		case 0:
+			aRow, aStep = 1, 6
+		case 1:
+			aRow, aStep = k+r.IntN(4), 1
+		default:
+			aRow, aStep = 1, 6+r.IntN(4)
+		}
+		a := randomValues(r, 5*aRow+(k-1)*aStep+1, specials)
+		tiles := (n + 15) / 16
+		bStep, bPanel := 16, 16*k
+		if r.IntN(2) == 0 {
+			bStep, bPanel = n+r.IntN(4), 16
+		}
+		b := randomValues(r, (tiles-1)*bPanel+(k-1)*bStep+16, specials)
+		ldc := n + r.IntN(4)
+		cs, backing := guarded(r, (m-1)*ldc+n)
+		copy(cs, randomValues(r, len(cs), specials))
+		before := append([]float32(nil), backing...)
+		written := func(i int) bool {
+			i -= guard
+			return i >= 0 && i < len(cs) && i%ldc < n
+		}
+		shape := fmt.Sprintf("case %d: m=%d n=%d k=%d aRow=%d aStep=%d bStep=%d bPanel=%d ldc=%d alpha=%g beta=%g",
+			c, m, n, k, aRow, aStep, bStep, bPanel, ldc, alpha, beta)
+
+		run := func(kern avx2Kernels) []float32 {
+			copy(backing, before)
+			if err := kern.gemm(k, alpha, a, aRow, aStep, b, bStep, bPanel, beta, cs, ldc, m, n); err != nil {
+				t.Fatalf("%s: %v", shape, err)
+			}
+			return append([]float32(nil), backing...)
+		}
+		got := run(sim)
+		checkUntouched(t, "simulated: "+shape, got, before, written)
+		for _, impl := range impls {
+			want := run(impl.k)
+			checkUntouched(t, impl.name+": "+shape, want, before, written)
+			compareBits(t, "simulated vs "+impl.name+": "+shape, got, want)
+		}
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+func TestPackB16AVX2(t *testing.T) {
+	sim := simulatedAVX2(t)
+	impls := comparedWith(t)
+	r := rand.New(rand.NewPCG(3, 4))
+	for c := range 200 {
+		n, k := 1+r.IntN(16), 1+r.IntN(9)
+		ldb := n + r.IntN(4)
+		b := randomValues(r, (k-1)*ldb+n, c%4 == 3)
+		dst, backing := guarded(r, 16*k)
+		before := append([]float32(nil), backing...)
+		shape := fmt.Sprintf("case %d: n=%d k=%d ldb=%d", c, n, k, ldb)
+		run := func(kern avx2Kernels) []float32 {
+			copy(backing, before)
+			if err := kern.packB16(dst, b, ldb, k, n); err != nil {
+				t.Fatalf("%s: %v", shape, err)
+			}
+			return append([]float32(nil), backing...)
+		}
+		got := run(sim)
+		inDst := func(i int) bool { return i >= guard && i < guard+len(dst) }
+		checkUntouched(t, "simulated: "+shape, got, before, inDst)
+		for _, impl := range impls {
+			want := run(impl.k)
+			checkUntouched(t, impl.name+": "+shape, want, before, inDst)
+			compareBits(t, "simulated vs "+impl.name+": "+shape, got, want)
+		}
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+func TestAxpyRowsAVX2(t *testing.T) {
+	sim := simulatedAVX2(t)
+	impls := comparedWith(t)
+	r := rand.New(rand.NewPCG(5, 6))
+	for c := range 400 {
+		ny, k, incx := 1+r.IntN(40), pick(r, 1, 2, 7, 8, 9, 16, 17, 30), pick(r, 1, 1, 3)
+		specials := c%4 == 3
+		alpha := pick(r, 1, -1, r.Float32()*4-2)
+		ldb := ny + r.IntN(4)
+		x := randomValues(r, (k-1)*incx+1, specials)
+		b := randomValues(r, (k-1)*ldb+ny, specials)
+		y, backing := guarded(r, ny)
+		copy(y, randomValues(r, ny, specials))
+		before := append([]float32(nil), backing...)
+		shape := fmt.Sprintf("case %d: len(y)=%d k=%d incx=%d ldb=%d alpha=%g", c, ny, k, incx, ldb, alpha)
+		run := func(kern avx2Kernels) []float32 {
+			copy(backing, before)
+			if err := kern.axpyRows(k, alpha, x, incx, b, ldb, y); err != nil {
+				t.Fatalf("%s: %v", shape, err)
+			}
+			return append([]float32(nil), backing...)
+		}
+		got := run(sim)
+		inY := func(i int) bool { return i >= guard && i < guard+ny }
+		checkUntouched(t, "simulated: "+shape, got, before, inY)
+		for _, impl := range impls {
+			want := run(impl.k)
+			checkUntouched(t, impl.name+": "+shape, want, before, inY)
+			compareBits(t, "simulated vs "+impl.name+": "+shape, got, want)
+		}
+		if t.Failed() {
+			return
+		}
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package x86sim
+
+// nativeAVX2 reports that the AVX2 kernels are not built here.
+func nativeAVX2() (avx2Kernels, bool) { return avx2Kernels{}, false }
