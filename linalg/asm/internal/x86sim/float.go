@@ -32,13 +32,17 @@ func nan2(src1, src2 uint32) uint32 {
 // if none is a NaN, as for Inf*0+1). The order is that of the roles in
 // the arithmetic, as the instructions' pseudocode in Intel's manual writes
 // it (VFMADD231PS x, y, d: d = y*x + d), not the order of the operands;
-// this machine's hardware agrees (TestNaNOrderMatchesHardware) and QEMU
-// models x86 the same way.
+// this machine's hardware agrees (TestNaNOrder) and QEMU models x86 the
+// same way.
 func fmaLane(a, b, c uint32) uint32 {
 	r := fma(a, b, c)
-	if !isNaN32(r) {
-		return r
+	if isNaN32(r) {
+		r = fmaNaN(a, b, c)
 	}
+	return r
+}
+
+func fmaNaN(a, b, c uint32) uint32 {
 	if isNaN32(a) {
 		return a | quietBit
 	}
@@ -85,19 +89,20 @@ func div(src1, src2 uint32) uint32 {
 // NaN results are left to the caller (see fmaLane).
 //
 // The product of two float32s is exact in float64 (24+24 significant bits
-// fit in 53), so only the sum is rounded. float32(math.FMA(a, b, c)) would
-// round twice, to float64 and then to float32, and in rare cases (about
-// one in 2^29 sums that are inexact in float64) lands on a float32
-// midpoint the exact sum is not on, rounding the wrong way. Rounding the
-// float64 sum to odd instead (when inexact, taking the neighbour with an
-// odd last bit) makes the second rounding exact, since 53 >= 24+2 (Boldo
-// and Melquiond, "Emulation of FMA and correctly rounded sums: proved
-// algorithms using rounding to odd", IEEE TC 2008).
+// fit in 53), so only the float64 sum s is rounded. Rounding s again to
+// float32 would be wrong when the first rounding landed exactly on a
+// midpoint between two float32s that the exact sum is not on (about one
+// in 2^29 inexact sums): it would then go the way of ties-to-even instead
+// of toward the exact sum. Rounding the float64 sum to odd instead (when
+// inexact, taking the neighbour with an odd last bit) makes the second
+// rounding exact, since 53 >= 24+2 (Boldo and Melquiond, "Emulation of
+// FMA and correctly rounded sums: proved algorithms using rounding to
+// odd", IEEE Transactions on Computers, 2008).
 func fma(a, b, c uint32) uint32 {
-	p := float64(float64(f32(a)) * float64(f32(b))) // exact
+	p := float64(f32(a)) * float64(f32(b)) // exact
 	z := float64(f32(c))
 	s := p + z
-	if s-s == 0 { // s is finite, so the TwoSum error is exact
+	if s-s == 0 { // s is finite, so the TwoSum error e is exact
 		bv := s - p
 		e := (p - (s - bv)) + (z - bv) // p + z == s + e exactly
 		if bits := math.Float64bits(s); e != 0 && bits&1 == 0 {
@@ -110,4 +115,26 @@ func fma(a, b, c uint32) uint32 {
 		}
 	}
 	return math.Float32bits(float32(s))
+}
+
+// fmaLanes sets r[i] = fmaLane(a[i], b[i], c[i]) for i < n; r may be one
+// of the sources. It takes a shortcut for the common case of a float64
+// sum that is finite, at least float32's smallest normal in magnitude and
+// not on a float32 midpoint: rounding that sum to float32 is exact (see
+// fma).
+func fmaLanes(r, a, b, c *[16]uint32, n int) {
+	const (
+		lowBits   = 1<<29 - 1 // the bits of a float64 that float32 drops
+		midpoint  = 1 << 28   // halfway between two float32s
+		minNormal = 0x381 << 53
+		inf       = 0x7ff << 53
+	)
+	for i := range n {
+		s := float64(f32(a[i]))*float64(f32(b[i])) + float64(f32(c[i])) // fusing it would change nothing: the product is exact
+		if u := math.Float64bits(s); u&lowBits != midpoint && u<<1 >= minNormal && u<<1 < inf {
+			r[i] = math.Float32bits(float32(s))
+		} else {
+			r[i] = fmaLane(a[i], b[i], c[i])
+		}
+	}
 }

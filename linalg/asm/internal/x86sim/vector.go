@@ -61,11 +61,15 @@ func (m *machine) store(addr uint64, src *[16]uint32, n int, active uint32) {
 // register dst, merges or zeroes its other n lanes and zeroes the rest.
 func (m *machine) commit(dst uint8, res *[16]uint32, n int, active uint32, zero bool) {
 	v := &m.vec[dst]
-	for i := range n {
-		if active>>i&1 != 0 {
-			v[i] = res[i]
-		} else if zero {
-			v[i] = 0
+	if active == 1<<n-1 {
+		copy(v[:n], res[:n])
+	} else {
+		for i := range n {
+			if active>>i&1 != 0 {
+				v[i] = res[i]
+			} else if zero {
+				v[i] = 0
+			}
 		}
 	}
 	clear(v[n:])
@@ -103,7 +107,12 @@ func (m *machine) arith(in *inst) {
 	x := m.source(in, active)
 	y := &m.vec[in.args[1].reg]
 	d := &m.vec[in.args[2].reg]
-	r := &m.res
+	// Without an opmask the lanes go straight to d: lane i of the sources
+	// is read before lane i of d is written, so aliasing is harmless.
+	r := d
+	if in.mask != 0 {
+		r = &m.res
+	}
 	switch in.op {
 	case opVXOR:
 		for i := range n {
@@ -139,19 +148,17 @@ func (m *machine) arith(in *inst) {
 		}
 	// The FMA forms as Intel's manual writes them, with y = SRC2, x = SRC3.
 	case opVFMADD231: // d = y*x + d
-		for i := range n {
-			r[i] = fmaLane(y[i], x[i], d[i])
-		}
+		fmaLanes(r, y, x, d, n)
 	case opVFMADD213: // d = y*d + x
-		for i := range n {
-			r[i] = fmaLane(y[i], d[i], x[i])
-		}
+		fmaLanes(r, y, d, x, n)
 	case opVFMADD132: // d = d*x + y
-		for i := range n {
-			r[i] = fmaLane(d[i], x[i], y[i])
-		}
+		fmaLanes(r, d, x, y, n)
 	}
-	m.commit(in.args[2].reg, r, n, active, in.zero)
+	if in.mask != 0 {
+		m.commit(in.args[2].reg, r, n, active, in.zero)
+	} else {
+		clear(d[n:])
+	}
 }
 
 // vmov executes VMOVUPS and friends: load, store or register move.
