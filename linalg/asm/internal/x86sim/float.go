@@ -31,8 +31,8 @@ func nan2(src1, src2 uint32) uint32 {
 // that is NaN, the first NaN among a, b and c, quieted (the default NaN
 // if none is a NaN, as for Inf*0+1). The order is that of the roles in
 // the arithmetic, as the instructions' pseudocode in Intel's manual writes
-// it (VFMADD231PS x, y, d: d = y*x + d), not the order of the operands;
-// this machine's hardware agrees (TestNaNOrder) and QEMU models x86 the
+// it (VFMADD231PS x, y, d: d = y*x + d), not the order of the operands.
+// AMD Zen 3 agrees (TestAxpyRowsHardwareCases), and QEMU models x86 the
 // same way.
 func fmaLane(a, b, c uint32) uint32 {
 	r := fma(a, b, c)

@@ -312,3 +312,45 @@ func TestAxpyRowsAVX2(t *testing.T) {
 		}
 	}
 }
+
+// TestAxpyRowsHardwareCases runs AxpyRowsAVX2 with k = 1 and one element,
+// y = alpha*x * b + y (VMULPS alpha, x, s; VFMADD231PS b, s, y), on
+// inputs whose results hand-computed expectations fix: NaN selection,
+// invalid operations and sums that rounding twice gets wrong. The
+// simulator must give them, and so must the hardware when this machine
+// has AVX2 and FMA.
+func TestAxpyRowsHardwareCases(t *testing.T) {
+	const n1, n2, n3 = 0x7fc00001, 0x7f800002, 0xffc00003 // quiet, signalling, quiet negative
+	one, inf := bitsOf(1), uint32(0x7f800000)
+	impls := []implementation{{"simulated", simulatedAVX2(t)}}
+	if native, ok := nativeAVX2(); ok {
+		impls = append(impls, implementation{"native", native})
+	}
+	for _, tc := range []struct {
+		name           string
+		alpha, x, b, y uint32
+		want           uint32
+	}{
+		{"FMA: all NaN, the product's first factor wins", one, n1, n2, n3, n1},
+		{"FMA: factors before the addend", one, one, n2, n3, n2 | quietBit},
+		{"FMA: first factor before the addend", one, n1, one, n3, n1},
+		{"FMA: Inf*0+1 is the default NaN", one, inf, 0, one, defaultNaN},
+		{"FMA: Inf*0+NaN is the NaN", one, inf, 0, n3, n3},
+		{"FMA: rounding once above a midpoint", one, bitsOf(4097), bitsOf(16773121), 0x5d800000, 0x5d800001},
+		{"FMA: rounding once below a midpoint", one, bitsOf(262143), bitsOf(262145), 0x5d800001, 0x5d800001},
+		{"VMULPS: src1 (x) before src2 (alpha)", n3, n2, one, one, n2 | quietBit},
+		{"VMULPS: src2 alone", n3, one, one, one, n3},
+	} {
+		for _, impl := range impls {
+			y := []float32{math.Float32frombits(tc.y)}
+			err := impl.k.axpyRows(1, math.Float32frombits(tc.alpha), []float32{math.Float32frombits(tc.x)}, 1,
+				[]float32{math.Float32frombits(tc.b)}, 1, y)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", tc.name, impl.name, err)
+			}
+			if got := bitsOf(y[0]); got != tc.want {
+				t.Errorf("%s: %s: y = %#08x, want %#08x", tc.name, impl.name, got, tc.want)
+			}
+		}
+	}
+}

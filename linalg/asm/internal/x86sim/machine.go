@@ -63,7 +63,7 @@ const (
 //
 // Call returns an error wrapping ErrNoFunction, ErrFrame, ErrUnsupported,
 // ErrFault or ErrStepLimit; memory written before the error stays written.
-func (p *Program) Call(name string, f *Frame) (steps int64, err error) {
+func (p *Program) Call(name string, f *Frame) (int64, error) {
 	fn := p.funcs[funcName(name)]
 	switch {
 	case fn == nil:
@@ -81,12 +81,15 @@ func (p *Program) Call(name string, f *Frame) (steps int64, err error) {
 	if maxSteps == 0 {
 		maxSteps = DefaultMaxSteps
 	}
-	steps, err = m.run(fn.code, maxSteps)
+	steps, at, err := m.run(fn.code, maxSteps)
 	runtime.KeepAlive(f)
-	if err != nil {
-		return steps, fmt.Errorf("x86sim: %s: %s: %w", p.file, fn.name, err)
+	switch {
+	case err == nil:
+		return steps, nil
+	case at == nil:
+		return steps, fmt.Errorf("x86sim: %s:%d: %s: %w", p.file, fn.line, fn.name, err)
 	}
-	return steps, nil
+	return steps, fmt.Errorf("x86sim: %s:%d: %s: %s: %w", p.file, at.line, fn.name, at.text, err)
 }
 
 // newMachine lays out the simulated address space: window 0 is unmapped,
@@ -126,22 +129,22 @@ func (p *Program) newMachine(f *Frame) (*machine, error) {
 	return m, nil
 }
 
-// run executes code from its first instruction until RET or an error.
-func (m *machine) run(code []inst, maxSteps int64) (int64, error) {
-	var steps int64
+// run executes code from its first instruction until RET or an error,
+// and returns the instruction that failed, if any.
+func (m *machine) run(code []inst, maxSteps int64) (steps int64, at *inst, err error) {
 	for pc := 0; ; {
 		if pc >= len(code) {
-			return steps, fmt.Errorf("ran past the last instruction without RET: %w", ErrUnsupported)
-		}
-		if steps >= maxSteps {
-			return steps, fmt.Errorf("%d instructions: %w", steps, ErrStepLimit)
+			return steps, nil, fmt.Errorf("ran past the last instruction without RET: %w", ErrUnsupported)
 		}
 		in := &code[pc]
+		if steps >= maxSteps {
+			return steps, in, fmt.Errorf("stopped after %d instructions: %w", steps, ErrStepLimit)
+		}
 		pc++
 		steps++
 		switch in.op {
 		case opRET:
-			return steps, nil
+			return steps, nil, nil
 		case opJMP:
 			pc = int(in.target)
 		case opJcc:
@@ -152,7 +155,7 @@ func (m *machine) run(code []inst, maxSteps int64) (int64, error) {
 			m.exec(in)
 		}
 		if m.err != nil {
-			return steps, fmt.Errorf("line %d: %s: %w", in.line, in.text, m.err)
+			return steps, in, m.err
 		}
 	}
 }

@@ -1,0 +1,168 @@
+package x86sim
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestCallErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       error
+		line       string // the error names this source line
+	}{
+		{"unknown instruction", "MOVQ $1, AX\n VPERMPS Y0, Y1, Y2", ErrUnsupported, "VPERMPS Y0, Y1, Y2"},
+		{"unknown suffix", "VADDPS.RN_SAE Z0, Z1, Z2", ErrUnsupported, "VADDPS.RN_SAE"},
+		{"unknown label", "JMP nowhere", ErrUnsupported, "JMP nowhere"},
+		{"unknown symbol", "MOVL missing<>(SB), AX", ErrUnsupported, "missing<>"},
+		{"mixed widths", "VADDPS X0, Y1, Y2", ErrUnsupported, "VADDPS X0, Y1, Y2"},
+		{"VMASKMOVPS on Z", "VMASKMOVPS (SI), Z1, Z2", ErrUnsupported, "VMASKMOVPS"},
+		{".Z without a mask", "VMOVUPS.Z (SI), Z1", ErrUnsupported, "VMOVUPS.Z"},
+		{".Z on a store", "VMOVUPS.Z Z1, K1, (SI)", ErrUnsupported, "VMOVUPS.Z"},
+		{"two memory operands", "MOVQ (SI), (DI)", ErrUnsupported, "MOVQ (SI), (DI)"},
+		{"shift by a register other than CX", "SHLQ BX, AX", ErrUnsupported, "SHLQ BX, AX"},
+		{"SP", "MOVQ SP, AX", ErrUnsupported, "MOVQ SP, AX"},
+		{"8-bit register op", "MOVB $1, AX", ErrUnsupported, "MOVB"},
+		{"jump on flags IMUL left undefined", "MOVQ $2, AX\n IMULQ AX, AX\n JZ done\ndone:", ErrUnsupported, "JZ done"},
+		{"jump on flags nothing set", "JEQ done\ndone:", ErrUnsupported, "JEQ done"},
+		{"jump on OF after a shift by 2", "MOVQ $1, AX\n SHLQ $2, AX\n JOS done\ndone:", ErrUnsupported, "JOS done"},
+		{"step limit", "loop:\n JMP loop", ErrStepLimit, "JMP loop"},
+		{"fault", "MOVQ 24(SI), AX", ErrFault, "MOVQ 24(SI), AX"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := runBody(t, strings.ReplaceAll(tc.body, "\n ", "\n\t"), count(4), make([]uint32, 4))
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.line) || !strings.Contains(err.Error(), "test.s:") {
+				t.Errorf("err = %q, want it to name the line in test.s and %q", err, tc.line)
+			}
+		})
+	}
+}
+
+// TestUnsupportedNotExecuted checks that a file loads and runs when its
+// unsupported instructions are on paths not taken.
+func TestUnsupportedNotExecuted(t *testing.T) {
+	if _, err := runBody(t, "JMP over\n\tVPERMPS Y0, Y1, Y2\nover:\n\tMOVL $1, (DI)", nil, []uint32{0}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCallFrameErrors(t *testing.T) {
+	p := program(t, "")
+	for _, tc := range []struct {
+		name, fn string
+		frame    *Frame
+		want     error
+	}{
+		{"unknown function", "g", NewFrame().Slice(nil).Slice(nil), ErrNoFunction},
+		{"frame too small", "f", NewFrame().Slice(nil), ErrFrame},
+		{"frame too large", "f", NewFrame().Slice(nil).Slice(nil).Int(1), ErrFrame},
+		{"qualified name", "·f", NewFrame().Slice(nil).Slice(nil), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := p.Call(tc.fn, tc.frame); !errors.Is(err, tc.want) {
+				t.Errorf("Call(%q) = %v, want %v", tc.fn, err, tc.want)
+			}
+		})
+	}
+	noRet, err := Parse("noret.s", []byte("TEXT ·h(SB), NOSPLIT, $0-0\n\tMOVQ $1, AX\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := noRet.Call("h", NewFrame()); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("running past the end: err = %v, want ErrUnsupported", err)
+	}
+	local, err := Parse("local.s", []byte("TEXT ·h(SB), NOSPLIT, $16-0\n\tRET\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := local.Call("h", NewFrame()); !errors.Is(err, ErrFrame) {
+		t.Errorf("local frame: err = %v, want ErrFrame", err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"macro", "#define X 1\n", "x.s:1: preprocessor directive"},
+		{"DATA without GLOBL", "DATA t<>+0(SB)/4, $1\n", "t<> has no GLOBL"},
+		{"DATA beyond GLOBL", "DATA t<>+4(SB)/4, $1\nGLOBL t<>(SB), RODATA, $4\n", "exceed its GLOBL size"},
+		{"DATA of size 3", "DATA t<>+0(SB)/3, $1\n", "x.s:1: DATA size"},
+		{"GLOBL twice", "GLOBL t<>(SB), RODATA, $4\nGLOBL t<>(SB), RODATA, $4\n", "x.s:2: GLOBL t<> twice"},
+		{"label twice", "TEXT ·f(SB), $0-0\na:\na:\n\tRET\n", "x.s:3: label a defined twice"},
+		{"function twice", "TEXT ·f(SB), $0-0\n\tRET\nTEXT ·f(SB), $0-0\n\tRET\n", "x.s:3: function f defined twice"},
+		{"instruction outside TEXT", "\tRET\n", "x.s:1: instruction outside a TEXT block"},
+		{"bad TEXT", "TEXT ·f(SB)\n", "x.s:1: malformed TEXT line"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("x.s", []byte(tc.src))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Parse error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestParseSyntax checks comments, labels sharing a line with an
+// instruction, and DATA values of every form.
+func TestParseSyntax(t *testing.T) {
+	src := `// a file comment
+/* a block
+   comment */ #include "textflag.h"
+DATA c<>+0(SB)/8, $0x0102030405060708
+DATA c<>+8(SB)/4, $(1.5)
+DATA c<>+12(SB)/2, $-2
+DATA c<>+14(SB)/1, $7
+GLOBL c<>(SB), RODATA|NOPTR, $16
+
+TEXT ·f(SB),NOSPLIT,$0-24 // no spaces
+start: MOVQ out_base+0(FP), DI /* inline */ // and trailing
+	MOVQ c<>+0(SB), AX
+	MOVQ AX, (DI)
+	MOVQ c<>+8(SB), AX
+	MOVQ AX, 8(DI)
+	RET
+`
+	p, err := Parse("syntax.s", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, 4)
+	if _, err := p.Call("f", NewFrame().Slice(out)); err != nil {
+		t.Fatal(err)
+	}
+	want := []uint32{0x05060708, 0x01020304, bitsOf(1.5), 0x07fffe}
+	for i, w := range want {
+		if got := bitsOf(out[i]); got != w {
+			t.Errorf("out[%d] = %#x, want %#x", i, got, w)
+		}
+	}
+	if fns := p.Functions(); len(fns) != 1 || fns[0] != "f" {
+		t.Errorf("Functions() = %v, want [f]", fns)
+	}
+}
+
+// TestFrameLayout checks ABI0 offsets: a float32 takes 4 bytes and the
+// next 8-byte value is aligned to 8.
+func TestFrameLayout(t *testing.T) {
+	f := NewFrame().Int(1).Float32(2).Float32(3).Float32(4).Slice(make([]float32, 5)).Float32(6)
+	for _, tc := range []struct {
+		off  int
+		want uint64
+		size int8
+	}{
+		{0, 1, 8}, {8, uint64(bitsOf(2)), 4}, {12, uint64(bitsOf(3)), 4}, {16, uint64(bitsOf(4)), 4},
+		{32, 5, 8}, {40, 5, 8}, {48, uint64(bitsOf(6)), 4},
+	} {
+		if got := loadLE(f.buf[tc.off:], tc.size); got != tc.want {
+			t.Errorf("frame word at %d = %#x, want %#x", tc.off, got, tc.want)
+		}
+	}
+	if f.Size() != 56 {
+		t.Errorf("Size() = %d, want 56", f.Size())
+	}
+}
