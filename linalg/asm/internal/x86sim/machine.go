@@ -105,7 +105,7 @@ func (p *Program) newMachine(f *Frame) (*machine, error) {
 		m.regions = append(m.regions, region{name: s.name, base: p.symBase(i), data: s.data})
 	}
 	for _, s := range f.slices {
-		if len(s.data) > maxRegion {
+		if int64(len(s.data)) > maxRegion {
 			return nil, fmt.Errorf("slice argument at %d(FP) has %d bytes: %w", s.off, len(s.data), ErrFrame)
 		}
 		base := windowBase(len(m.regions), s.data)
