@@ -55,6 +55,10 @@ const (
 	opKMOV
 )
 
+// vector reports whether op is a vector instruction, which may take an
+// opmask and the .Z and .BCST suffixes.
+func (op opcode) vector() bool { return op >= opVZEROUPPER && op != opKMOV }
+
 // A cond is the condition of a conditional jump.
 type cond uint8
 
@@ -157,7 +161,7 @@ func (p *parser) inst(line int, text, name string, argText []string) inst {
 		args = append(args, a)
 	}
 	// The opmask of an AVX-512 instruction comes just before its destination.
-	if in.op >= opVZEROUPPER && in.op != opKMOV && len(args) >= 2 && args[len(args)-2].kind == kMask {
+	if in.op.vector() && len(args) >= 2 && args[len(args)-2].kind == kMask {
 		in.mask = args[len(args)-2].reg
 		args = append(args[:len(args)-2], args[len(args)-1])
 	}
@@ -188,21 +192,20 @@ func kindSet(ks ...operandKind) kinds {
 }
 
 var (
-	anyInt  = kindSet(kGPR, kImm, kMem, kAddr) // integer sources
-	gprMem  = kindSet(kGPR, kMem)
-	gprOnly = kindSet(kGPR)
-	memOnly = kindSet(kMem)
-	vecOnly = kindSet(kVec)
-	vecMem  = kindSet(kVec, kMem)
-	label   = kindSet(kLabel)
-	immOnly = kindSet(kImm)
+	anyInt    = kindSet(kGPR, kImm, kMem, kAddr) // integer sources
+	gprMem    = kindSet(kGPR, kMem)
+	gprOnly   = kindSet(kGPR)
+	memOnly   = kindSet(kMem)
+	vecOnly   = kindSet(kVec)
+	vecMem    = kindSet(kVec, kMem)
+	labelOnly = kindSet(kLabel)
+	immOnly   = kindSet(kImm)
 )
 
 // check validates the operand forms of a decoded instruction and sets its
 // vector length.
 func (in *inst) check() error {
-	vector := in.op >= opVZEROUPPER && in.op != opKMOV
-	if !vector && (in.zero || in.bcst) {
+	if !in.op.vector() && (in.zero || in.bcst) {
 		return fmt.Errorf("suffix on a non-vector instruction")
 	}
 	mems := 0
@@ -244,7 +247,7 @@ func (in *inst) check() error {
 	case opIMUL3:
 		return in.forms(immOnly, gprMem, gprOnly)
 	case opJMP, opJcc:
-		return in.forms(label)
+		return in.forms(labelOnly)
 	case opRET, opVZEROUPPER:
 		return in.forms()
 	case opNOP:

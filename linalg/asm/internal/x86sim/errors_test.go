@@ -141,9 +141,6 @@ start: MOVQ out_base+0(FP), DI /* inline */ // and trailing
 			t.Errorf("out[%d] = %#x, want %#x", i, got, w)
 		}
 	}
-	if fns := p.Functions(); len(fns) != 1 || fns[0] != "f" {
-		t.Errorf("Functions() = %v, want [f]", fns)
-	}
 }
 
 // TestFrameLayout checks ABI0 offsets: a float32 takes 4 bytes and the

@@ -169,6 +169,29 @@ func checkUntouched(t *testing.T, what string, backing, before []float32, writte
 	}
 }
 
+// crossCheck calls call with the simulated kernels and with each of impls,
+// each time on a fresh copy of backing, and checks that they leave the
+// same bits and leave the elements outside written alone. It reports
+// whether the test is still passing.
+func crossCheck(t *testing.T, shape string, sim avx2Kernels, impls []implementation, backing []float32, written func(i int) bool, call func(avx2Kernels) error) bool {
+	t.Helper()
+	before := append([]float32(nil), backing...)
+	run := func(name string, kern avx2Kernels) []float32 {
+		copy(backing, before)
+		if err := call(kern); err != nil {
+			t.Fatalf("%s: %s: %v", name, shape, err)
+		}
+		out := append([]float32(nil), backing...)
+		checkUntouched(t, name+": "+shape, out, before, written)
+		return out
+	}
+	got := run("simulated", sim)
+	for _, impl := range impls {
+		compareBits(t, "simulated vs "+impl.name+": "+shape, got, run(impl.name, impl.k))
+	}
+	return !t.Failed()
+}
+
 type implementation struct {
 	name string
 	k    avx2Kernels
@@ -217,29 +240,15 @@ func TestGemmAVX2x6x16(t *testing.T) {
 		ldc := n + r.IntN(4)
 		cs, backing := guarded(r, (m-1)*ldc+n)
 		copy(cs, randomValues(r, len(cs), specials))
-		before := append([]float32(nil), backing...)
 		written := func(i int) bool {
 			i -= guard
 			return i >= 0 && i < len(cs) && i%ldc < n
 		}
 		shape := fmt.Sprintf("case %d: m=%d n=%d k=%d aRow=%d aStep=%d bStep=%d bPanel=%d ldc=%d alpha=%g beta=%g",
 			c, m, n, k, aRow, aStep, bStep, bPanel, ldc, alpha, beta)
-
-		run := func(kern avx2Kernels) []float32 {
-			copy(backing, before)
-			if err := kern.gemm(k, alpha, a, aRow, aStep, b, bStep, bPanel, beta, cs, ldc, m, n); err != nil {
-				t.Fatalf("%s: %v", shape, err)
-			}
-			return append([]float32(nil), backing...)
-		}
-		got := run(sim)
-		checkUntouched(t, "simulated: "+shape, got, before, written)
-		for _, impl := range impls {
-			want := run(impl.k)
-			checkUntouched(t, impl.name+": "+shape, want, before, written)
-			compareBits(t, "simulated vs "+impl.name+": "+shape, got, want)
-		}
-		if t.Failed() {
+		if !crossCheck(t, shape, sim, impls, backing, written, func(kern avx2Kernels) error {
+			return kern.gemm(k, alpha, a, aRow, aStep, b, bStep, bPanel, beta, cs, ldc, m, n)
+		}) {
 			return
 		}
 	}
@@ -254,24 +263,11 @@ func TestPackB16AVX2(t *testing.T) {
 		ldb := n + r.IntN(4)
 		b := randomValues(r, (k-1)*ldb+n, c%4 == 3)
 		dst, backing := guarded(r, 16*k)
-		before := append([]float32(nil), backing...)
 		shape := fmt.Sprintf("case %d: n=%d k=%d ldb=%d", c, n, k, ldb)
-		run := func(kern avx2Kernels) []float32 {
-			copy(backing, before)
-			if err := kern.packB16(dst, b, ldb, k, n); err != nil {
-				t.Fatalf("%s: %v", shape, err)
-			}
-			return append([]float32(nil), backing...)
-		}
-		got := run(sim)
 		inDst := func(i int) bool { return i >= guard && i < guard+len(dst) }
-		checkUntouched(t, "simulated: "+shape, got, before, inDst)
-		for _, impl := range impls {
-			want := run(impl.k)
-			checkUntouched(t, impl.name+": "+shape, want, before, inDst)
-			compareBits(t, "simulated vs "+impl.name+": "+shape, got, want)
-		}
-		if t.Failed() {
+		if !crossCheck(t, shape, sim, impls, backing, inDst, func(kern avx2Kernels) error {
+			return kern.packB16(dst, b, ldb, k, n)
+		}) {
 			return
 		}
 	}
@@ -290,24 +286,11 @@ func TestAxpyRowsAVX2(t *testing.T) {
 		b := randomValues(r, (k-1)*ldb+ny, specials)
 		y, backing := guarded(r, ny)
 		copy(y, randomValues(r, ny, specials))
-		before := append([]float32(nil), backing...)
 		shape := fmt.Sprintf("case %d: len(y)=%d k=%d incx=%d ldb=%d alpha=%g", c, ny, k, incx, ldb, alpha)
-		run := func(kern avx2Kernels) []float32 {
-			copy(backing, before)
-			if err := kern.axpyRows(k, alpha, x, incx, b, ldb, y); err != nil {
-				t.Fatalf("%s: %v", shape, err)
-			}
-			return append([]float32(nil), backing...)
-		}
-		got := run(sim)
 		inY := func(i int) bool { return i >= guard && i < guard+ny }
-		checkUntouched(t, "simulated: "+shape, got, before, inY)
-		for _, impl := range impls {
-			want := run(impl.k)
-			checkUntouched(t, impl.name+": "+shape, want, before, inY)
-			compareBits(t, "simulated vs "+impl.name+": "+shape, got, want)
-		}
-		if t.Failed() {
+		if !crossCheck(t, shape, sim, impls, backing, inY, func(kern avx2Kernels) error {
+			return kern.axpyRows(k, alpha, x, incx, b, ldb, y)
+		}) {
 			return
 		}
 	}

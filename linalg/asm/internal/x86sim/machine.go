@@ -3,7 +3,6 @@ package x86sim
 import (
 	"fmt"
 	"math/bits"
-	"runtime"
 )
 
 // A region is memory the kernel may access, in a window of the simulated
@@ -26,15 +25,15 @@ const (
 
 // A machine is the architectural state of one call.
 type machine struct {
-	gpr        [numRegs]uint64
-	vec        [32][16]uint32
-	k          [8]uint64
-	zf, sf, cf bool
-	of         bool
-	undef      uint8 // flags the last flag-writing instruction left undefined
-	regions    []region
-	err        error
-	src, res   [16]uint32
+	gpr      [numRegs]uint64
+	vec      [32][16]uint32
+	k        [8]uint64
+	zf, sf   bool
+	cf, of   bool
+	undef    uint8 // flags the last flag-writing instruction left undefined
+	regions  []region
+	err      error
+	src, res [16]uint32
 }
 
 // Poison values for the registers at entry, so that a kernel reading a
@@ -81,8 +80,8 @@ func (p *Program) Call(name string, f *Frame) (int64, error) {
 	if maxSteps == 0 {
 		maxSteps = DefaultMaxSteps
 	}
+	// m's regions refer to the slices' memory, keeping it alive.
 	steps, at, err := m.run(fn.code, maxSteps)
-	runtime.KeepAlive(f)
 	switch {
 	case err == nil:
 		return steps, nil
@@ -93,8 +92,8 @@ func (p *Program) Call(name string, f *Frame) (int64, error) {
 }
 
 // newMachine lays out the simulated address space: window 0 is unmapped,
-// window 1 holds a copy of the frame, windows 2 on the DATA symbols and
-// then the argument slices.
+// window 1 holds a copy of the frame, and the windows from 2 on hold the
+// DATA symbols and then the argument slices.
 func (p *Program) newMachine(f *Frame) (*machine, error) {
 	m := &machine{undef: allFlags}
 	frame := append([]byte(nil), f.buf...)
@@ -166,14 +165,16 @@ func (m *machine) fail(err error) {
 	}
 }
 
+// condFlags are the flags each condition reads.
+var condFlags = [...]uint8{
+	condEQ: flagZ, condNE: flagZ, condLT: flagS | flagO, condGE: flagS | flagO,
+	condLE: flagZ | flagS | flagO, condGT: flagZ | flagS | flagO, condCS: flagC, condCC: flagC,
+	condLS: flagC | flagZ, condHI: flagC | flagZ, condMI: flagS, condPL: flagS, condOS: flagO, condOC: flagO,
+}
+
 // taken evaluates a jump condition.
 func (m *machine) taken(c cond) bool {
-	need := [...]uint8{
-		condEQ: flagZ, condNE: flagZ, condLT: flagS | flagO, condGE: flagS | flagO,
-		condLE: flagZ | flagS | flagO, condGT: flagZ | flagS | flagO, condCS: flagC, condCC: flagC,
-		condLS: flagC | flagZ, condHI: flagC | flagZ, condMI: flagS, condPL: flagS, condOS: flagO, condOC: flagO,
-	}[c]
-	if need&m.undef != 0 {
+	if condFlags[c]&m.undef != 0 {
 		m.fail(fmt.Errorf("jump on a flag the last flag-setting instruction left undefined: %w", ErrUnsupported))
 		return false
 	}

@@ -136,9 +136,9 @@ func (p *parser) parse(src string) error {
 		if text == "" {
 			continue
 		}
-		mnemonic, rest, _ := strings.Cut(text, " ")
-		if m, r, ok := strings.Cut(mnemonic, "\t"); ok {
-			mnemonic, rest = m, r+" "+rest
+		mnemonic, rest := text, ""
+		if i := strings.IndexAny(text, " \t"); i >= 0 {
+			mnemonic, rest = text[:i], text[i+1:]
 		}
 		args := splitArgs(rest)
 		var err error
@@ -178,7 +178,7 @@ func stripComments(line string, inComment *bool) string {
 			line, *inComment = line[end+2:], false
 			continue
 		}
-		i := strings.IndexAny(line, "/")
+		i := strings.IndexByte(line, '/')
 		if i < 0 || i+1 >= len(line) {
 			b.WriteString(line)
 			break
@@ -436,10 +436,14 @@ const (
 	maxRegion = 1<<windowBits - 1<<12
 )
 
-// splitSymbolOffset splits "sym<>+8" into "sym<>" and 8.
+// splitSymbolOffset splits "sym<>+8" into "sym<>" and 8, "sym<>" into
+// "sym<>" and 0, and "8" or "-8" into "" and the number.
 func splitSymbolOffset(s string) (string, int64, error) {
+	if v, err := parseInt(s); err == nil {
+		return "", v, nil
+	}
 	i := strings.LastIndexAny(s, "+-")
-	if i <= 0 {
+	if i < 0 {
 		return s, 0, nil
 	}
 	off, err := parseInt(s[i:])

@@ -7,7 +7,7 @@
 // DATA/GLOBL read-only data, TEXT functions with a $0 local frame and
 // ABI0 arguments, labels, the integer instructions for loops and address
 // arithmetic, and the AVX, AVX2, FMA and AVX-512F float32 instructions
-// listed in the README of the package's tests (see [Program.Call]).
+// that [Program.Call] lists.
 // Semantics follow the hardware bit for bit, including single-rounding
 // FMA, x86 NaN propagation, zeroing of the bits above a VEX or EVEX
 // destination, opmask merging and zeroing, and fault suppression: a
@@ -18,12 +18,14 @@
 // access is checked against the bounds of those slices (their len, not
 // their cap), the frame and the file's DATA symbols; an access outside
 // them stops the call with [ErrFault] instead of touching other memory.
-// To make that check exact and safe under a moving garbage collector,
-// the simulated address of a slice element is not its host address: each
-// argument slice, the frame and each DATA symbol gets its own 4 GiB
-// window of a simulated address space (keeping the low 12 bits of the
-// host address, so alignment is as on the host), and accesses are mapped
-// back to the Go memory behind it.
+// To make that check exact, and safe even for slices on a goroutine stack
+// that moves, the simulated address of a slice element is not its host
+// address: each argument slice, the frame and each DATA symbol gets its
+// own 4 GiB window of a simulated address space (keeping the low 12 bits
+// of the host address, so alignment is as on the host), and accesses are
+// mapped back to the Go memory behind it. Registers start with garbage
+// (signalling NaNs in the vector registers), so a kernel that reads one
+// it never wrote gives a visibly wrong result.
 //
 // Anything outside the subset (an unknown mnemonic, suffix or operand
 // form, a jump to an unknown label, a conditional jump on a flag the last
@@ -110,16 +112,6 @@ func Parse(name string, src []byte) (*Program, error) {
 		return nil, fmt.Errorf("x86sim: %w", err)
 	}
 	return p.prog, nil
-}
-
-// Functions returns the names of the file's TEXT functions, without the
-// package-qualifying middle dot.
-func (p *Program) Functions() []string {
-	names := make([]string, 0, len(p.funcs))
-	for name := range p.funcs {
-		names = append(names, name)
-	}
-	return names
 }
 
 // funcName strips a package qualifier (pkg·Name or ·Name) from a TEXT
