@@ -8,10 +8,18 @@ import (
 // A region is memory the kernel may access, in a window of the simulated
 // address space.
 type region struct {
-	name     string
+	name     string // a DATA symbol's; slices are named by argOff
+	argOff   int    // a slice argument's offset in the frame
 	base     uint64 // simulated address of data[0]
 	data     []byte
 	writable bool
+}
+
+func (r *region) String() string {
+	if r.name != "" {
+		return r.name
+	}
+	return fmt.Sprintf("the slice at %d(FP)", r.argOff)
 }
 
 // Flags, as bits of machine.undef.
@@ -109,9 +117,7 @@ func (p *Program) newMachine(f *Frame) (*machine, error) {
 		}
 		base := windowBase(len(m.regions), s.data)
 		storeLE(frame[s.off:], 8, base)
-		m.regions = append(m.regions, region{
-			name: fmt.Sprintf("the slice at %d(FP)", s.off), base: base, data: s.data, writable: true,
-		})
+		m.regions = append(m.regions, region{argOff: s.off, base: base, data: s.data, writable: true})
 	}
 	for i := range 16 {
 		m.gpr[i] = poisonGPR
@@ -231,10 +237,10 @@ func (m *machine) fault(addr uint64, n int, write bool) error {
 	if w := addr >> windowBits; w > 0 && w < uint64(len(m.regions)) {
 		r := &m.regions[w]
 		if write && !r.writable {
-			return fmt.Errorf("store of %d bytes into read-only %s: %w", n, r.name, ErrFault)
+			return fmt.Errorf("store of %d bytes into read-only %s: %w", n, r, ErrFault)
 		}
 		return fmt.Errorf("%s of %d bytes at byte offset %d of %s (%d bytes long): %w",
-			kind, n, int64(addr-r.base), r.name, len(r.data), ErrFault)
+			kind, n, int64(addr-r.base), r, len(r.data), ErrFault)
 	}
 	return fmt.Errorf("%s of %d bytes at %#x, outside the arguments and data: %w", kind, n, addr, ErrFault)
 }
