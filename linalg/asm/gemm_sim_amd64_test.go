@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/cpuid/v2"
-	"github.com/mlpgo/mlpgo/linalg/asm/internal/x86sim"
+	"github.com/mlpgo/mlpgo/linalg/internal/x86sim"
 )
 
 // The AVX-512 kernels run through the x86sim simulator, so that they are

@@ -33,7 +33,7 @@ func load(t testing.TB, path string) *Program {
 }
 
 func simulatedAVX2(t testing.TB) avx2Kernels {
-	gemm, gemv := load(t, "../../gemm_avx2_amd64.s"), load(t, "../../gemv_avx2_amd64.s")
+	gemm, gemv := load(t, "../../asm/gemm_avx2_amd64.s"), load(t, "../../asm/gemv_avx2_amd64.s")
 	return avx2Kernels{
 		gemm: func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) error {
 			_, err := gemm.Call("GemmAVX2x6x16", NewFrame().Int(k).Float32(alpha).Slice(a).Int(aRow).Int(aStep).

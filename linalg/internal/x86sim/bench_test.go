@@ -13,8 +13,8 @@ func BenchmarkCall(b *testing.B) {
 		file, name string
 		mr, nr     int
 	}{
-		{"../../gemm_avx2_amd64.s", "GemmAVX2x6x16", 6, 16},
-		{"../../gemm_avx512_amd64.s", "GemmAVX512x12x32", 12, 32},
+		{"../../asm/gemm_avx2_amd64.s", "GemmAVX2x6x16", 6, 16},
+		{"../../asm/gemm_avx512_amd64.s", "GemmAVX512x12x32", 12, 32},
 	} {
 		b.Run(fmt.Sprintf("%s/k=300", kern.name), func(b *testing.B) {
 			const k = 300
