@@ -9,15 +9,34 @@ import (
 )
 
 // simdKernelSets returns the SIMD kernel sets this CPU can run, best first.
-// cpuid also checks that the OS saves the ymm state. There is no AVX-512
-// set yet: it cannot be tested on the machines mlpgo is developed on, and
-// untested assembly is not shipped.
+// cpuid also checks that the OS saves the ymm and zmm state.
 func simdKernelSets() []*kernelSet {
-	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
-		return []*kernelSet{&avx2Kernels}
+	var sets []*kernelSet
+	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX2, cpuid.FMA3) {
+		sets = append(sets, &avx512Kernels)
 	}
-	return nil
+	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+		sets = append(sets, &avx2Kernels)
+	}
+	return sets
 }
+
+// avx512Kernels is the AVX-512F set (Skylake-SP and later, Zen 4 and
+// later): the AVX2 set with an AVX-512 GEMM. Its vector ops are the AVX2
+// ones: at the MLP's row lengths (10 to a few hundred floats) they are
+// bound by loads, stores and loop overhead rather than vector width.
+var avx512Kernels = func() kernelSet {
+	ks := avx2Kernels
+	ks.name = "avx512"
+	// A 12x32 tile in 24 zmm accumulators. The B micro-panel (32 x kc)
+	// stays in L1 while the A block streams from L2 in the outer-jr
+	// order: kc = 160 keeps it at 20 KiB of a 32 KiB L1 (Intel since
+	// Skylake-SP and Zen 4 alike), next to A's 12-float steps. mc = 144
+	// keeps the packed A block (90 KiB) in L2, and nc = 4096 the packed
+	// B block (2.5 MiB) in L3.
+	ks.gemm = gemmKernel{mr: 12, nr: 32, mc: 144, kc: 160, nc: 4096, strided: asm.GemmAVX512x12x32, packBPanel: asm.PackB32AVX512, axpyRows: asm.AxpyRowsAVX2}
+	return ks
+}()
 
 // avx2Kernels is the AVX2+FMA set (Haswell and later, Zen and later).
 var avx2Kernels = func() kernelSet {

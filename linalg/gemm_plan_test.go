@@ -10,7 +10,7 @@ import (
 // in-place B, inner or outer panels of B, one or several blocks of k)
 // against the float64 reference, for every ISA.
 func TestGemmPlans(t *testing.T) {
-	forEachISA(t, func(t *testing.T) {
+	forEachISAAndSimulated(t, func(t *testing.T) {
 		gk := &kernels().gemm
 		r := rand.New(rand.NewPCG(41, 42))
 		for _, g := range []gemmCase{

@@ -102,7 +102,7 @@ func checkGemm(t *testing.T, r *rand.Rand, g gemmCase, poison bool) {
 }
 
 func TestGemmCrossCheck(t *testing.T) {
-	forEachISA(t, func(t *testing.T) {
+	forEachISAAndSimulated(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(1, 2))
 		scalars := []float32{0, 1, -0.5}
 		cases := 300
@@ -126,7 +126,7 @@ func TestGemmCrossCheck(t *testing.T) {
 // TestGemmBlockEdges covers shapes that straddle the cache-block sizes of
 // the active kernel set, for every transpose.
 func TestGemmBlockEdges(t *testing.T) {
-	forEachISA(t, func(t *testing.T) {
+	forEachISAAndSimulated(t, func(t *testing.T) {
 		gk := kernels().gemm
 		r := rand.New(rand.NewPCG(3, 4))
 		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
@@ -142,7 +142,7 @@ func TestGemmBlockEdges(t *testing.T) {
 }
 
 func TestGemmDegenerate(t *testing.T) {
-	forEachISA(t, func(t *testing.T) {
+	forEachISAAndSimulated(t, func(t *testing.T) {
 		// k == 0: C = beta*C, and with beta == 0 NaN in C is overwritten.
 		c := New(3, 2)
 		c.Fill(float32(math.NaN()))

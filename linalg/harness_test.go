@@ -10,13 +10,24 @@ import (
 // a subtest named after the ISA.
 func forEachISA(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	for _, name := range Available() {
-		t.Run(name, func(t *testing.T) {
-			restore, err := UseISA(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer restore()
+	runKernelSets(t, isaSets, f)
+}
+
+// forEachISAAndSimulated is forEachISA followed by the simulated sets: the
+// SIMD sets this CPU cannot run, their assembly executed by x86sim (see
+// simulatedKernelSets). They are far slower than the hardware and
+// allocate, so only the GEMM cross-checks use them.
+func forEachISAAndSimulated(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	runKernelSets(t, append(isaSets[:len(isaSets):len(isaSets)], simulatedKernelSets(t)...), f)
+}
+
+func runKernelSets(t *testing.T, sets []*kernelSet, f func(t *testing.T)) {
+	t.Helper()
+	for _, ks := range sets {
+		t.Run(ks.name, func(t *testing.T) {
+			prev := active.Swap(ks)
+			defer active.Store(prev)
 			f(t)
 		})
 	}
