@@ -56,10 +56,11 @@ func gemmAVX2() {
 		"A packed panel has aRow = 1, aStep = 6 and bStep = 16; the strides also",
 		"let it read a row-major A (aRow = lda, aStep = 1), a transposed one",
 		"(aRow = 1, aStep = lda) and B's rows (bStep = ldb) in place. It reads",
-		"all 6 rows of A and 16 columns of B for every p, so the caller must",
-		"make those elements addressable in a and b, and len(c) >= (m-1)*ldc+n;",
-		"m, n and k must be at least 1. C is neither read nor written past its",
-		"first m rows and n columns (ragged edges use masked loads and stores).",
+		"all 6 rows of A and 16 columns of B (8 when n <= 8) for every p, so the",
+		"caller must make those elements addressable in a and b, and",
+		"len(c) >= (m-1)*ldc+n; m, n and k must be at least 1. C is neither",
+		"read nor written past its first m rows and n columns (ragged edges",
+		"use masked loads and stores).",
 		"",
 		"With n > 16 it computes one such tile per 16 columns of C, moving b",
 		"by bPanel elements and c by 16 from one to the next (bPanel = 16k for",
@@ -99,9 +100,11 @@ func gemmAVX2() {
 		}
 	}
 
-	step := func() {
-		VMOVUPS(Mem{Base: bp}, Y12)
-		VMOVUPS(Mem{Base: bp, Disp: 32}, Y13)
+	// step emits one step of k over halves of the tile's columns.
+	step := func(halves int) {
+		for h := 0; h < halves; h++ {
+			VMOVUPS(Mem{Base: bp, Disp: 32 * h}, yRegs[12+h])
+		}
 		for r := 0; r < gemmMR; r++ {
 			t := []VecPhysical{Y14, Y15}[r%2]
 			base := []Register{a0, a3}[r/3]
@@ -110,33 +113,21 @@ func gemmAVX2() {
 				addr = Mem{Base: base, Index: aRow, Scale: uint8(r % 3)}
 			}
 			VBROADCASTSS(addr, t)
-			VFMADD231PS(Y12, t, acc(r, 0))
-			VFMADD231PS(Y13, t, acc(r, 1))
+			for h := 0; h < halves; h++ {
+				VFMADD231PS(yRegs[12+h], t, acc(r, h))
+			}
 		}
 		ADDQ(bStep, bp)
 		ADDQ(aStep, a0)
 		ADDQ(aStep, a3)
 	}
-
-	Comment("The k loop, unrolled four times.")
+	Comment("A panel of 8 columns or fewer (the last 4 of 100) needs only the first half of each row.")
+	CMPQ(Load(Param("n"), GP64()), U8(8))
+	JLE(LabelRef("narrow"))
 	quads := GP64()
-	MOVQ(k, quads)
-	SHRQ(U8(2), quads)
-	JZ(LabelRef("tail"))
-	Label("loop4")
-	for u := 0; u < 4; u++ {
-		step()
-	}
-	DECQ(quads)
-	JNZ(LabelRef("loop4"))
-
-	Label("tail")
-	ANDQ(U8(3), k)
-	JZ(LabelRef("epilogue"))
-	Label("loop1")
-	step()
-	DECQ(k)
-	JNZ(LabelRef("loop1"))
+	kLoop("", k, quads, func() { step(2) }, false)
+	Label("narrow")
+	kLoop("narrow_", k, quads, func() { step(1) }, true)
 
 	Label("epilogue")
 	Comment("Scale by alpha unless it is 1; Y12 is then free for C, Y13 holds beta, Y14 and Y15 the column mask.")
@@ -218,6 +209,32 @@ func nextPanel(nr int) {
 	Label("return")
 	VZEROUPPER()
 	RET()
+}
+
+// kLoop emits a k loop under the label prefix: step unrolled four times
+// while four steps are left, then once per step. It ends at the label
+// "epilogue", jumping there unless it is the last loop emitted before it.
+// It clobbers k and quads.
+func kLoop(prefix string, k, quads Register, step func(), last bool) {
+	MOVQ(k, quads)
+	SHRQ(U8(2), quads)
+	JZ(LabelRef(prefix + "tail"))
+	Label(prefix + "loop4")
+	for u := 0; u < 4; u++ {
+		step()
+	}
+	DECQ(quads)
+	JNZ(LabelRef(prefix + "loop4"))
+	Label(prefix + "tail")
+	ANDQ(U8(3), k)
+	JZ(LabelRef("epilogue"))
+	Label(prefix + "loop1")
+	step()
+	DECQ(k)
+	JNZ(LabelRef(prefix + "loop1"))
+	if !last {
+		JMP(LabelRef("epilogue"))
+	}
 }
 
 // storeRows emits the labelled store of the first m rows of a tile of

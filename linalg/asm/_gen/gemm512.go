@@ -128,35 +128,13 @@ func gemmAVX512() {
 			ADDQ(aStep, base)
 		}
 	}
-	// kLoop emits the k loop, unrolled four times, under the label prefix.
-	quads := GP64()
-	kLoop := func(prefix string, halves int, last bool) {
-		MOVQ(k, quads)
-		SHRQ(U8(2), quads)
-		JZ(LabelRef(prefix + "tail"))
-		Label(prefix + "loop4")
-		for u := 0; u < 4; u++ {
-			step(halves)
-		}
-		DECQ(quads)
-		JNZ(LabelRef(prefix + "loop4"))
-		Label(prefix + "tail")
-		ANDQ(U8(3), k)
-		JZ(LabelRef("epilogue"))
-		Label(prefix + "loop1")
-		step(halves)
-		DECQ(k)
-		JNZ(LabelRef(prefix + "loop1"))
-		if !last {
-			JMP(LabelRef("epilogue"))
-		}
-	}
 	Comment("A panel of 16 columns or fewer needs only the first half of each row.")
 	CMPQ(Load(Param("n"), GP64()), U8(16))
 	JLE(LabelRef("narrow"))
-	kLoop("", 2, false)
+	quads := GP64()
+	kLoop("", k, quads, func() { step(2) }, false)
 	Label("narrow")
-	kLoop("narrow_", 1, true)
+	kLoop("narrow_", k, quads, func() { step(1) }, true)
 
 	Label("epilogue")
 	Comment("Scale by alpha unless it is 1; Z31 holds beta, Z26 is free for C.")
