@@ -52,6 +52,23 @@ const (
 	opVFMADD132
 	opVFMADD213
 	opVFMADD231
+	opVFNMADD132
+	opVFNMADD213
+	opVFNMADD231
+	opVMIN
+	opVMAX
+	opVPADDD
+	opVPSUBD
+	opVPSLLD // by an immediate, as are the other shifts
+	opVPSRLD
+	opVPSRAD
+	opVROUND     // VROUNDPS
+	opVRNDSCALE  // VRNDSCALEPS
+	opVCVTPS2DQ  // rounding as MXCSR says: to nearest even
+	opVCVTTPS2DQ // truncating
+	opVCMP       // VCMPPS into a vector (VEX) or an opmask (EVEX)
+	opVBLENDM    // VBLENDMPS
+	opVBLENDV    // VBLENDVPS
 	opKMOV
 )
 
@@ -116,6 +133,13 @@ var mnemonics = func() map[string]mnemonic {
 		"VXORPS": opVXOR, "VANDPS": opVAND, "VANDNPS": opVANDN, "VORPS": opVOR,
 		"VADDPS": opVADD, "VSUBPS": opVSUB, "VMULPS": opVMUL, "VDIVPS": opVDIV,
 		"VFMADD132PS": opVFMADD132, "VFMADD213PS": opVFMADD213, "VFMADD231PS": opVFMADD231,
+		"VFNMADD132PS": opVFNMADD132, "VFNMADD213PS": opVFNMADD213, "VFNMADD231PS": opVFNMADD231,
+		"VMINPS": opVMIN, "VMAXPS": opVMAX,
+		// The AVX-512 doubleword logic is the float32 logic: lanes are bits.
+		"VPXORD": opVXOR, "VPANDD": opVAND, "VPANDND": opVANDN, "VPORD": opVOR,
+		"VPADDD": opVPADDD, "VPSUBD": opVPSUBD, "VPSLLD": opVPSLLD, "VPSRLD": opVPSRLD, "VPSRAD": opVPSRAD,
+		"VROUNDPS": opVROUND, "VRNDSCALEPS": opVRNDSCALE, "VCVTPS2DQ": opVCVTPS2DQ, "VCVTTPS2DQ": opVCVTTPS2DQ,
+		"VCMPPS": opVCMP, "VBLENDMPS": opVBLENDM, "VBLENDVPS": opVBLENDV,
 	} {
 		m[name] = mnemonic{op: op}
 	}
@@ -283,9 +307,43 @@ func (in *inst) check() error {
 		if in.mask != 0 || in.zero || in.bcst {
 			return fmt.Errorf("VMASKMOVPS has no EVEX form")
 		}
-	case opVXOR, opVAND, opVANDN, opVOR, opVADD, opVSUB, opVMUL, opVDIV, opVFMADD132, opVFMADD213, opVFMADD231:
+	case opVXOR, opVAND, opVANDN, opVOR, opVADD, opVSUB, opVMUL, opVDIV, opVFMADD132, opVFMADD213, opVFMADD231,
+		opVFNMADD132, opVFNMADD213, opVFNMADD231, opVMIN, opVMAX, opVPADDD, opVPSUBD:
 		if err := in.forms(vecMem, vecOnly, vecOnly); err != nil {
 			return err
+		}
+	case opVBLENDM: // the opmask selects, so a memory source would need its own fault rules
+		if err := in.forms(vecOnly, vecOnly, vecOnly); err != nil {
+			return err
+		}
+	case opVBLENDV:
+		if err := in.forms(vecOnly, vecMem, vecOnly, vecOnly); err != nil {
+			return err
+		}
+	case opVPSLLD, opVPSRLD, opVPSRAD:
+		if err := in.forms(immOnly, vecOnly, vecOnly); err != nil {
+			return err
+		}
+	case opVROUND, opVRNDSCALE:
+		if err := in.forms(immOnly, vecMem, vecOnly); err != nil {
+			return err
+		}
+		if in.op == opVROUND && in.args[0].imm>>4 != 0 || in.args[0].imm>>8 != 0 {
+			return fmt.Errorf("rounding immediate %#x out of range", in.args[0].imm)
+		}
+	case opVCVTPS2DQ, opVCVTTPS2DQ:
+		if err := in.forms(vecMem, vecOnly); err != nil {
+			return err
+		}
+	case opVCMP:
+		if err := in.forms(immOnly, vecMem, vecOnly, kindSet(kVec, kMask)); err != nil {
+			return err
+		}
+		if uint64(in.args[0].imm) > 31 {
+			return fmt.Errorf("comparison predicate %d out of range", in.args[0].imm)
+		}
+		if in.args[3].kind == kMask && in.zero {
+			return fmt.Errorf(".Z on a comparison into an opmask")
 		}
 	default:
 		return fmt.Errorf("no operand forms for opcode %d", in.op)
@@ -309,8 +367,11 @@ func (in *inst) checkVector() error {
 		}
 		evex = evex || a.reg >= 16 || a.lanes == 16
 	}
-	if evex && in.op == opVMASKMOVPS {
-		return fmt.Errorf("VMASKMOVPS has no EVEX form")
+	switch {
+	case evex && (in.op == opVMASKMOVPS || in.op == opVROUND || in.op == opVBLENDV):
+		return fmt.Errorf("no EVEX form")
+	case evex && in.op == opVCMP && in.args[3].kind == kVec:
+		return fmt.Errorf("VCMPPS writes an opmask in its EVEX form")
 	}
 	if in.zero && in.mask == 0 {
 		return fmt.Errorf(".Z without an opmask")

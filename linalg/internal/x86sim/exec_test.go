@@ -242,6 +242,44 @@ func TestVectorInstructions(t *testing.T) {
 		{"KMOVW mask table", "MOVQ $3, CX\n LEAQ tbl<>(SB), BX\n MOVL (BX)(CX*4), BX\n KMOVW BX, K1\n SHRQ $16, BX\n KMOVW BX, K2\n" +
 			" VMOVUPS.Z (SI), K2, Z1\n VMOVUPS Z1, (DI)", nil, append(make([]uint32, 15), bitsOf(16))},
 		{"PREFETCHT0 far away does nothing", "PREFETCHT0 1000000(SI)\n MOVL $1, (DI)", nil, []uint32{1}},
+		{"VMINPS VMAXPS mem", "VMOVUPS (SI), Z1\n VBROADCASTSS 24(SI), Z2\n VMINPS Z1, Z2, Z3\n VMAXPS 4(SI), X2, X4\n" +
+			" VMOVUPS Z3, (DI)\n VMOVUPS X4, 64(DI)", nil, append(append(count(7), filled(9, 7)...), fl(7, 7, 7, 7)...)},
+		{"masked VMAXPS merges", seven + " MOVL $0x0101, AX\n KMOVW AX, K1\n VMOVUPS (SI), Z1\n VMAXPS Z1, Z1, K1, Z0\n VMOVUPS Z0, (DI)", nil,
+			append(append(fl(1), filled(7, 7)...), append(fl(9), filled(7, 7)...)...)},
+		{"VFNMADD231PS", "VMOVUPS (SI), X1\n VBROADCASTSS 4(SI), X2\n VMOVUPS 16(SI), X3\n VFNMADD231PS X1, X2, X3\n VMOVUPS X3, (DI)", nil, fl(3, 2, 1, 0)},
+		{"VFNMADD213PS.BCST", "VMOVUPS (SI), Z1\n VBROADCASTSS 4(SI), Z2\n VFNMADD213PS.BCST 60(SI), Z2, Z1\n VMOVUPS X1, (DI)", nil, fl(14, 12, 10, 8)},
+		{"VFNMADD132PS", "VMOVUPS (SI), Y1\n VBROADCASTSS 4(SI), Y2\n VFNMADD132PS 32(SI), Y2, Y1\n VMOVUPS X1, (DI)", nil, fl(-7, -18, -31, -46)},
+		{"VPADDD VPSUBD", "VMOVDQU (SI), Y1\n VPADDD Y1, Y1, Y2\n VPSUBD Y1, Y2, Y2\n VPSUBD 4(SI), Y2, Y3\n VMOVDQU Y2, (DI)\n VMOVDQU X3, 32(DI)", nil,
+			append(count(8), 0xff800000, 0xffc00000, 0xffc00000, 0xffe00000)},
+		{"VPADDD.BCST wraps", "VMOVUPS (SI), Z1\n VPADDD.BCST tbl<>+8(SB), Z1, Z1\n VMOVUPS X1, (DI)", nil,
+			[]uint32{bitsOf(1) - 1, bitsOf(2) - 1, bitsOf(3) - 1, bitsOf(4) - 1}},
+		{"VPXORD.BCST VPANDD VPORD VPANDND", "VMOVUPS (SI), Z1\n VPXORD.BCST tbl<>+12(SB), Z1, Z2\n VPANDD.BCST tbl<>+12(SB), Z2, Z3\n" +
+			" VPORD Z3, Z1, Z4\n VPANDND Z4, Z3, Z5\n VMOVUPS X2, (DI)\n VMOVUPS X3, 16(DI)\n VMOVUPS X4, 32(DI)\n VMOVUPS X5, 48(DI)", nil,
+			append(append(append(fl(-1, -2, -3, -4), filled(4, float32(math.Copysign(0, -1)))...), fl(-1, -2, -3, -4)...), count(4)...)},
+		{"VPSLLD VPSRLD VPSRAD", "VMOVDQU tbl<>(SB), X1\n VPSLLD $4, X1, X2\n VPSRLD $1, X1, X3\n VPSRAD $1, X1, X4\n VPSRAD $40, X1, X5\n VPSLLD $32, X1, X6\n" +
+			" VMOVDQU X2, (DI)\n VMOVDQU X3, 16(DI)\n VMOVDQU X4, 32(DI)\n VMOVDQU X5, 48(DI)\n VMOVDQU X6, 64(DI)", nil,
+			[]uint32{0x10, 0x20, 0xfffffff0, 0, 0, 1, 0x7fffffff, 0x40000000, 0, 1, 0xffffffff, 0xc0000000, 0, 0, 0xffffffff, 0xffffffff, 0, 0, 0, 0}},
+		{"masked VPSRAD zeroes", "MOVL $0x2, AX\n KMOVW AX, K1\n VMOVUPS (SI), Z1\n VPSRAD.Z $23, Z1, K1, Z2\n VMOVUPS Z2, (DI)", nil,
+			append(append([]uint32{0}, 128), make([]uint32, 14)...)},
+		{"VROUNDPS", "VBROADCASTSS 12(SI), X1\n VBROADCASTSS 8(SI), X2\n VDIVPS X2, X1, X1\n VROUNDPS $0, X1, X2\n VROUNDPS $1, X1, X3\n" +
+			" VROUNDPS $2, X1, X4\n VMOVUPS X2, (DI)\n VMOVUPS X3, 16(DI)\n VMOVUPS X4, 32(DI)", nil,
+			append(append(filled(4, 1), filled(4, 1)...), filled(4, 2)...)},
+		{"VRNDSCALEPS mem and mask", seven + " MOVL $0x8000, AX\n KMOVW AX, K1\n VRNDSCALEPS $0x13, (SI), K1, Z0\n VMOVUPS Z0, (DI)", nil,
+			append(filled(15, 7), bitsOf(16))},
+		{"VCVTPS2DQ VCVTTPS2DQ", "VBROADCASTSS 8(SI), Y1\n VBROADCASTSS 4(SI), Y2\n VDIVPS Y2, Y1, Y1\n VCVTPS2DQ Y1, Y2\n VCVTTPS2DQ Y1, Y3\n" +
+			" VMOVDQU X2, (DI)\n VMOVDQU X3, 16(DI)", nil, []uint32{2, 2, 2, 2, 1, 1, 1, 1}},
+		{"VCVTPS2DQ.Z mem", "MOVL $0x5, AX\n KMOVW AX, K1\n VCVTPS2DQ.Z 4(SI), K1, Z1\n VMOVDQU Z1, (DI)", nil, append([]uint32{2, 0, 4}, make([]uint32, 13)...)},
+		{"VCMPPS into a vector", "VMOVUPS (SI), Y1\n VBROADCASTSS 8(SI), Y2\n VCMPPS $1, Y2, Y1, Y3\n VCMPPS $0x0e, 4(SI), Y1, Y4\n VMOVUPS Y3, (DI)\n VMOVUPS X4, 32(DI)", nil,
+			append([]uint32{0xffffffff, 0xffffffff}, make([]uint32, 10)...)},
+		{"VCMPPS into an opmask under a writemask", "VMOVUPS (SI), Z1\n VBROADCASTSS 32(SI), Z2\n MOVL $0xff0f, AX\n KMOVW AX, K1\n" +
+			" VCMPPS $2, Z2, Z1, K1, K2\n VCMPPS $5, Z2, Z1, K3\n KMOVQ K2, AX\n KMOVQ K3, BX\n MOVQ AX, (DI)\n MOVQ BX, 8(DI)", nil,
+			[]uint32{0x010f, 0, 0xff00, 0}},
+		{"VCMPPS on Y clears the upper opmask bits", "VMOVUPS (SI), Y1\n VCMPPS $15, Y1, Y1, K4\n KMOVQ K4, AX\n MOVQ AX, (DI)", nil, q(0xff)},
+		{"VBLENDMPS", seven + " MOVL $0x8003, AX\n KMOVW AX, K1\n VMOVUPS (SI), Z1\n VBLENDMPS Z1, Z0, K1, Z2\n VMOVUPS Z2, (DI)", nil,
+			append(append(fl(1, 2), filled(13, 7)...), bitsOf(16))},
+		{"VBLENDMPS.Z", seven + " MOVL $0x8003, AX\n KMOVW AX, K1\n VMOVUPS (SI), Z1\n VBLENDMPS.Z Z1, Z0, K1, Z2\n VMOVUPS Z2, (DI)", nil,
+			append(append(fl(1, 2), make([]uint32, 13)...), bitsOf(16))},
+		{"VBLENDVPS mem", "VMOVDQU tbl<>(SB), X1\n VBROADCASTSS (SI), X2\n VBLENDVPS X1, 16(SI), X2, X3\n VMOVUPS X3, (DI)", nil, fl(1, 1, 7, 8)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := tc.out

@@ -117,24 +117,125 @@ func fma(a, b, c uint32) uint32 {
 	return math.Float32bits(float32(s))
 }
 
-// fmaLanes sets r[i] = fmaLane(a[i], b[i], c[i]) for i < n; r may be one
-// of the sources. It takes a shortcut for the common case of a float64
-// sum that is finite, at least float32's smallest normal in magnitude and
-// not on a float32 midpoint: rounding that sum to float32 is exact (see
-// fma).
-func fmaLanes(r, a, b, c *[16]uint32, n int) {
+// fmaLanes sets r[i] = fmaLane(a[i], b[i], c[i]) for i < n, or with
+// negate the VFNMADD result -(a[i]*b[i]) + c[i]; r may be one of the
+// sources. A NaN result is chosen from the sources as they are: the
+// negation applies to the product, not to a NaN operand. It takes a
+// shortcut for the common case of a float64 sum that is finite, at least
+// float32's smallest normal in magnitude and not on a float32 midpoint:
+// rounding that sum to float32 is exact (see fma).
+func fmaLanes(r, a, b, c *[16]uint32, n int, negate bool) {
 	const (
 		lowBits   = 1<<29 - 1 // the bits of a float64 that float32 drops
 		midpoint  = 1 << 28   // halfway between two float32s
 		minNormal = 0x381 << 53
 		inf       = 0x7ff << 53
 	)
+	var sign uint32
+	if negate {
+		sign = signBit
+	}
 	for i := range n {
-		s := float64(f32(a[i]))*float64(f32(b[i])) + float64(f32(c[i])) // fusing it would change nothing: the product is exact
+		ai := a[i] ^ sign
+		s := float64(f32(ai))*float64(f32(b[i])) + float64(f32(c[i])) // fusing it would change nothing: the product is exact
 		if u := math.Float64bits(s); u&lowBits != midpoint && u<<1 >= minNormal && u<<1 < inf {
 			r[i] = math.Float32bits(float32(s))
+		} else if v := fma(ai, b[i], c[i]); !isNaN32(v) {
+			r[i] = v
 		} else {
-			r[i] = fmaLane(a[i], b[i], c[i])
+			r[i] = fmaNaN(a[i], b[i], c[i])
 		}
 	}
+}
+
+const signBit = 0x80000000
+
+// minLane and maxLane are VMINPS and VMAXPS: src1 if it is less (greater)
+// than src2, and otherwise src2 as it is, even when src1 or src2 is a
+// NaN (a signalling src2 is not quieted) or both are zeros.
+func minLane(src1, src2 uint32) uint32 {
+	if f32(src1) < f32(src2) {
+		return src1
+	}
+	return src2
+}
+
+func maxLane(src1, src2 uint32) uint32 {
+	if f32(src1) > f32(src2) {
+		return src1
+	}
+	return src2
+}
+
+// roundScale is VRNDSCALEPS: x rounded to a multiple of 2^-M, where M is
+// imm's high nibble, in the rounding mode of imm's bits 0-1 (to nearest
+// even, down, up, toward zero) or if bit 2 is set in MXCSR's (to nearest
+// even); bit 3 only suppresses the precision exception. VROUNDPS is the
+// same with M = 0. A signalling NaN is quieted, and zeros and infinities
+// are kept with their signs.
+func roundScale(x uint32, imm uint8) uint32 {
+	if isNaN32(x) {
+		return x | quietBit
+	}
+	scale := int(imm >> 4)
+	round := [...]func(float64) float64{math.RoundToEven, math.Floor, math.Ceil, math.Trunc}[imm&3]
+	if imm&4 != 0 {
+		round = math.RoundToEven
+	}
+	// x*2^M is exact in float64, and so are the rounding and the scaling
+	// back; the result fits float32 (it is x itself when x's spacing is
+	// 2^-M or more).
+	return math.Float32bits(float32(math.Ldexp(round(math.Ldexp(float64(f32(x)), scale)), -scale)))
+}
+
+// toInt32 is VCVTPS2DQ (with round = math.RoundToEven, as MXCSR's default
+// mode says) and VCVTTPS2DQ (math.Trunc): a NaN, or a result outside
+// int32's range, gives the "integer indefinite" 0x80000000.
+func toInt32(x uint32, round func(float64) float64) uint32 {
+	r := round(float64(f32(x)))
+	if isNaN32(x) || r < math.MinInt32 || r > math.MaxInt32 {
+		return 0x80000000
+	}
+	return uint32(int32(r))
+}
+
+// compareLane is VCMPPS's predicate pred (0-31) on src1 and src2. Bit 4
+// of pred only chooses which comparisons signal on a quiet NaN, which has
+// no effect with exceptions masked.
+func compareLane(pred uint8, src1, src2 uint32) bool {
+	a, b := f32(src1), f32(src2)
+	unordered := a != a || b != b
+	switch pred & 15 {
+	case 0: // EQ_OQ
+		return a == b
+	case 1: // LT_OS
+		return a < b
+	case 2: // LE_OS
+		return a <= b
+	case 3: // UNORD_Q
+		return unordered
+	case 4: // NEQ_UQ
+		return a != b
+	case 5: // NLT_US
+		return !(a < b)
+	case 6: // NLE_US
+		return !(a <= b)
+	case 7: // ORD_Q
+		return !unordered
+	case 8: // EQ_UQ
+		return a == b || unordered
+	case 9: // NGE_US
+		return !(a >= b)
+	case 10: // NGT_US
+		return !(a > b)
+	case 11: // FALSE_OQ
+		return false
+	case 12: // NEQ_OQ
+		return a != b && !unordered
+	case 13: // GE_OS
+		return a >= b
+	case 14: // GT_OS
+		return a > b
+	}
+	return true // TRUE_UQ
 }

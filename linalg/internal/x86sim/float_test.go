@@ -65,7 +65,7 @@ func TestFMALane(t *testing.T) {
 			}
 			var r, a, b, c [16]uint32
 			a[3], b[3], c[3] = tc.a, tc.b, tc.c
-			if fmaLanes(&r, &a, &b, &c, 16); r[3] != tc.want {
+			if fmaLanes(&r, &a, &b, &c, 16, false); r[3] != tc.want {
 				t.Errorf("fmaLanes lane 3 = %#08x, want %#08x", r[3], tc.want)
 			}
 		})
@@ -118,8 +118,11 @@ func TestFMAExact(t *testing.T) {
 		}
 		var lr, la, lb, lc [16]uint32
 		la[0], lb[0], lc[0] = bitsOf(tc.a), bitsOf(tc.b), bitsOf(tc.c)
-		if fmaLanes(&lr, &la, &lb, &lc, 1); lr[0] != bitsOf(want) {
+		if fmaLanes(&lr, &la, &lb, &lc, 1, false); lr[0] != bitsOf(want) {
 			t.Fatalf("fmaLanes(%g, %g, %g) = %#08x, want %#08x", tc.a, tc.b, tc.c, lr[0], bitsOf(want))
+		}
+		if fmaLanes(&lr, &la, &lb, &lc, 1, true); lr[0] != bitsOf(exactFMA(-tc.a, tc.b, tc.c)) {
+			t.Fatalf("negated fmaLanes(%g, %g, %g) = %#08x, want %#08x", tc.a, tc.b, tc.c, lr[0], bitsOf(exactFMA(-tc.a, tc.b, tc.c)))
 		}
 		if bitsOf(naiveFMA(tc.a, tc.b, tc.c)) != bitsOf(want) {
 			naiveWrong++
@@ -152,4 +155,157 @@ func TestTwoOperandNaNs(t *testing.T) {
 			t.Errorf("%s(%#08x, %#08x) = %#08x, want %#08x", tc.name, tc.src1, tc.src2, got, tc.want)
 		}
 	}
+}
+
+func TestFNMALaneNaNs(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		a, b, c uint32
+		want    uint32
+	}{
+		{"a NaN keeps its sign", 0x7fc00001, bitsOf(1), bitsOf(1), 0x7fc00001},
+		{"negative a NaN too", 0xff800001, bitsOf(1), 0x7fc00003, 0xffc00001},
+		{"b before c", bitsOf(2), 0xffc00002, 0x7fc00003, 0xffc00002},
+		{"-(Inf*1)+Inf is the default NaN", 0x7f800000, bitsOf(1), 0x7f800000, defaultNaN},
+		{"-(1*1)+1 is +0", bitsOf(1), bitsOf(1), bitsOf(1), 0},
+		{"-(2*3)+1", bitsOf(2), bitsOf(3), bitsOf(1), bitsOf(-5)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r, a, b, c [16]uint32
+			a[5], b[5], c[5] = tc.a, tc.b, tc.c
+			if fmaLanes(&r, &a, &b, &c, 16, true); r[5] != tc.want {
+				t.Errorf("negated fmaLanes lane 5 = %#08x, want %#08x", r[5], tc.want)
+			}
+		})
+	}
+}
+
+func TestMinMaxLanes(t *testing.T) {
+	const qnan, snan = 0x7fc00001, 0xff800002
+	negZero := bitsOf(float32(math.Copysign(0, -1)))
+	for _, tc := range []struct {
+		name       string
+		src1, src2 uint32
+		min, max   uint32
+	}{
+		{"ordered", bitsOf(1), bitsOf(2), bitsOf(1), bitsOf(2)},
+		{"reversed", bitsOf(3), bitsOf(-2), bitsOf(-2), bitsOf(3)},
+		{"src1 NaN gives src2", qnan, bitsOf(1), bitsOf(1), bitsOf(1)},
+		{"src2 NaN is returned unquieted", bitsOf(1), snan, snan, snan},
+		{"both NaN gives src2", qnan, snan, snan, snan},
+		{"zeros give src2", 0, negZero, negZero, negZero},
+		{"zeros give src2, reversed", negZero, 0, 0, 0},
+		{"infinities", 0xff800000, 0x7f800000, 0xff800000, 0x7f800000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := minLane(tc.src1, tc.src2); got != tc.min {
+				t.Errorf("minLane(%#08x, %#08x) = %#08x, want %#08x", tc.src1, tc.src2, got, tc.min)
+			}
+			if got := maxLane(tc.src1, tc.src2); got != tc.max {
+				t.Errorf("maxLane(%#08x, %#08x) = %#08x, want %#08x", tc.src1, tc.src2, got, tc.max)
+			}
+		})
+	}
+}
+
+func TestRoundScale(t *testing.T) {
+	negZero := bitsOf(float32(math.Copysign(0, -1)))
+	for _, tc := range []struct {
+		name string
+		x    uint32
+		imm  uint8
+		want uint32
+	}{
+		{"nearest even, down", bitsOf(2.5), 0, bitsOf(2)},
+		{"nearest even, up", bitsOf(3.5), 0, bitsOf(4)},
+		{"nearest", bitsOf(-1.75), 0, bitsOf(-2)},
+		{"small negative keeps the sign", bitsOf(-0.25), 0, negZero},
+		{"floor", bitsOf(-1.25), 1, bitsOf(-2)},
+		{"ceil", bitsOf(1.25), 2, bitsOf(2)},
+		{"ceil of -0.5 is -0", bitsOf(-0.5), 2, negZero},
+		{"trunc", bitsOf(-1.75), 3, bitsOf(-1)},
+		{"MXCSR mode is nearest, whatever bits 0-1 say", bitsOf(2.75), 4 | 3, bitsOf(3)},
+		{"precision bit has no effect", bitsOf(2.5), 8, bitsOf(2)},
+		{"M = 1: halves", bitsOf(1.3), 0x10, bitsOf(1.5)},
+		{"M = 2, floor: quarters", bitsOf(-1.3), 0x21, bitsOf(-1.5)},
+		{"M = 15 near zero", bitsOf(0x1p-17), 0xf0, 0},
+		{"M = 15, ceil near zero", bitsOf(0x1p-17), 0xf2, bitsOf(0x1p-15)},
+		{"large values are integers", bitsOf(0x1p30 + 128), 0xf3, bitsOf(0x1p30 + 128)},
+		{"the largest float", bitsOf(math.MaxFloat32), 0xf0, bitsOf(math.MaxFloat32)},
+		{"infinity", 0xff800000, 0, 0xff800000},
+		{"signalling NaN is quieted", 0x7f800005, 0, 0x7fc00005},
+		{"quiet NaN", 0xffc00006, 3, 0xffc00006},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := roundScale(tc.x, tc.imm); got != tc.want {
+				t.Errorf("roundScale(%g, %#x) = %g (%#08x), want %g (%#08x)", f32(tc.x), tc.imm, f32(got), got, f32(tc.want), tc.want)
+			}
+		})
+	}
+}
+
+func TestToInt32(t *testing.T) {
+	for _, tc := range []struct {
+		x          float32
+		cvt, trunc uint32
+	}{
+		{2.5, 2, 2},
+		{3.5, 4, 3},
+		{-2.5, 0xfffffffe, 0xfffffffe},
+		{-2.75, 0xfffffffd, 0xfffffffe},
+		{0x1p31 - 128, 0x7fffff80, 0x7fffff80},
+		{0x1p31, 0x80000000, 0x80000000},
+		{-0x1p31, 0x80000000, 0x80000000},
+		{float32(math.Inf(-1)), 0x80000000, 0x80000000},
+		{float32(math.NaN()), 0x80000000, 0x80000000},
+	} {
+		if got := toInt32(bitsOf(tc.x), math.RoundToEven); got != tc.cvt {
+			t.Errorf("VCVTPS2DQ of %g = %#08x, want %#08x", tc.x, got, tc.cvt)
+		}
+		if got := toInt32(bitsOf(tc.x), math.Trunc); got != tc.trunc {
+			t.Errorf("VCVTTPS2DQ of %g = %#08x, want %#08x", tc.x, got, tc.trunc)
+		}
+	}
+}
+
+// TestCompareLane checks every predicate on less, equal, greater and
+// unordered operands, against the table in Intel's manual (CMPPS).
+func TestCompareLane(t *testing.T) {
+	one, two, nan := bitsOf(1), bitsOf(2), uint32(0x7fc00000)
+	// Each predicate's results for (1, 2), (2, 2), (2, 1) and (NaN, 1).
+	want := [16]string{
+		"0100", // EQ
+		"1000", // LT
+		"1100", // LE
+		"0001", // UNORD
+		"1011", // NEQ
+		"0111", // NLT
+		"0011", // NLE
+		"1110", // ORD
+		"0101", // EQ_UQ
+		"1001", // NGE
+		"1101", // NGT
+		"0000", // FALSE
+		"1010", // NEQ_OQ
+		"0110", // GE
+		"0010", // GT
+		"1111", // TRUE
+	}
+	pairs := [4][2]uint32{{one, two}, {two, two}, {two, one}, {nan, one}}
+	for pred := range uint8(32) {
+		var got []byte
+		for _, p := range pairs {
+			got = append(got, "01"[b2i(compareLane(pred, p[0], p[1]))])
+		}
+		if string(got) != want[pred&15] {
+			t.Errorf("predicate %d on (1,2) (2,2) (2,1) (NaN,1) = %s, want %s", pred, got, want[pred&15])
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -56,9 +56,9 @@ func (f *Frame) Slice(s []float32) *Frame {
 	return f
 }
 
-// Size is the size of the frame in bytes, rounded up to 8 as the
-// argument size of a TEXT line is.
-func (f *Frame) Size() int { return (len(f.buf) + 7) &^ 7 }
+// Size is the size of the frame in bytes, as the argument size of a TEXT
+// line gives it: not rounded up after a trailing float32.
+func (f *Frame) Size() int { return len(f.buf) }
 
 func (f *Frame) word(v uint64) {
 	f.align(8)

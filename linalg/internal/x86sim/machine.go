@@ -62,11 +62,17 @@ const (
 // jumps on ZF, SF, CF and OF, JMP and RET; PREFETCHT0, PREFETCHT1,
 // PREFETCHT2 and PREFETCHNTA, which do nothing; VZEROUPPER; and on X, Y
 // and Z registers VMOVUPS, VMOVDQU, VMOVDQU32, VBROADCASTSS, VXORPS,
-// VANDPS, VANDNPS, VORPS, VADDPS, VSUBPS, VMULPS, VDIVPS, VFMADD132PS,
-// VFMADD213PS and VFMADD231PS with memory or register sources, AVX-512
-// opmasks (merging, or zeroing with .Z) and embedded broadcast (.BCST);
-// VMASKMOVPS loads and stores; KMOVB, KMOVW, KMOVD and KMOVQ between
-// opmask registers, general registers and memory.
+// VANDPS, VANDNPS, VORPS, VPXORD, VPANDD, VPANDND, VPORD, VADDPS,
+// VSUBPS, VMULPS, VDIVPS, VMINPS, VMAXPS, VFMADD132PS, VFMADD213PS,
+// VFMADD231PS, VFNMADD132PS, VFNMADD213PS, VFNMADD231PS, VPADDD, VPSUBD,
+// VRNDSCALEPS, VCVTPS2DQ and VCVTTPS2DQ with memory or register sources,
+// AVX-512 opmasks (merging, or zeroing with .Z) and embedded broadcast
+// (.BCST), and VPSLLD, VPSRLD and VPSRAD by an immediate; VCMPPS into a
+// vector (X and Y) or an opmask; VBLENDMPS on registers; on X and Y
+// registers VROUNDPS, VBLENDVPS and VMASKMOVPS loads and stores; KMOVB,
+// KMOVW, KMOVD and KMOVQ between opmask registers, general registers and
+// memory. Floating-point instructions compute as under the default MXCSR:
+// round to nearest even, no flush to zero, exceptions masked.
 //
 // Call returns an error wrapping ErrNoFunction, ErrFrame, ErrUnsupported,
 // ErrFault or ErrStepLimit; memory written before the error stays written.
@@ -105,7 +111,6 @@ func (p *Program) Call(name string, f *Frame) (int64, error) {
 func (p *Program) newMachine(f *Frame) (*machine, error) {
 	m := &machine{undef: allFlags}
 	frame := append([]byte(nil), f.buf...)
-	frame = append(frame, make([]byte, f.Size()-len(frame))...)
 	m.regions = make([]region, 2, 2+len(p.syms)+len(f.slices))
 	m.regions[1] = region{name: "the frame", base: 1 << windowBits, data: frame, writable: true}
 	for i, s := range p.syms {
@@ -391,6 +396,16 @@ func (m *machine) exec(in *inst) {
 		m.broadcast(in)
 	case opVMASKMOVPS:
 		m.maskmov(in)
+	case opVPSLLD, opVPSRLD, opVPSRAD:
+		m.vshift(in)
+	case opVROUND, opVRNDSCALE, opVCVTPS2DQ, opVCVTTPS2DQ:
+		m.convert(in)
+	case opVCMP:
+		m.compare(in)
+	case opVBLENDM:
+		m.blendm(in)
+	case opVBLENDV:
+		m.blendv(in)
 	default:
 		m.arith(in)
 	}

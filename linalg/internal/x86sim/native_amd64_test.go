@@ -27,3 +27,25 @@ func nativeAVX2() (avx2Kernels, bool) {
 		},
 	}, true
 }
+
+// nativeVecAVX2 returns the committed AVX2 vector kernel called name
+// behind vecKernel's signature, if this CPU runs it.
+func nativeVecAVX2(name string) (func(dst, src []float32, a, b float32), bool) {
+	if !cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+		return nil, false
+	}
+	f, ok := map[string]func(dst, src []float32, a, b float32){
+		"AddAVX2":           func(dst, src []float32, _, _ float32) { asm.AddAVX2(dst, src) },
+		"AxpbyAVX2":         func(dst, src []float32, a, b float32) { asm.AxpbyAVX2(a, dst, b, src) },
+		"BiasSigmoidAVX2":   func(dst, src []float32, _, _ float32) { asm.BiasSigmoidAVX2(dst, src) },
+		"BiasTanhAVX2":      func(dst, src []float32, _, _ float32) { asm.BiasTanhAVX2(dst, src) },
+		"BiasReLUAVX2":      func(dst, src []float32, _, _ float32) { asm.BiasReLUAVX2(dst, src) },
+		"BiasLeakyReLUAVX2": func(dst, src []float32, a, _ float32) { asm.BiasLeakyReLUAVX2(dst, src, a) },
+		"GradSigmoidAVX2":   func(dst, src []float32, _, _ float32) { asm.GradSigmoidAVX2(dst, src) },
+		"GradTanhAVX2":      func(dst, src []float32, _, _ float32) { asm.GradTanhAVX2(dst, src) },
+		"GradReLUAVX2":      func(dst, src []float32, _, _ float32) { asm.GradReLUAVX2(dst, src) },
+		"GradLeakyReLUAVX2": func(dst, src []float32, a, _ float32) { asm.GradLeakyReLUAVX2(dst, src, a) },
+		"ScaleAVX2":         func(dst, _ []float32, a, _ float32) { asm.ScaleAVX2(dst, a) },
+	}[name]
+	return f, ok
+}

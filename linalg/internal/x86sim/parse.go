@@ -21,7 +21,7 @@ type inst struct {
 	lanes  int8  // vector length in float32 lanes: 4 (X), 8 (Y) or 16 (Z)
 	nargs  int8  // operands in args, in Go order (sources first)
 	target int32 // jump target, an index into the function's code
-	args   [3]operand
+	args   [4]operand
 	line   int32
 	text   string // the source text, for errors
 	err    error  // for op == opInvalid: why the line cannot be executed

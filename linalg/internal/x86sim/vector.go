@@ -1,6 +1,9 @@
 package x86sim
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // Vector instructions. Lanes are float32 bit patterns; an instruction on n
 // lanes computes them, writes the lanes its opmask selects (merging or
@@ -75,11 +78,10 @@ func (m *machine) commit(dst uint8, res *[16]uint32, n int, active uint32, zero 
 	clear(v[n:])
 }
 
-// source returns the lanes of the first (Go order) operand of an
-// arithmetic instruction: a register, the active lanes of memory, or one
-// float32 of memory broadcast to all lanes (read only if a lane is active).
-func (m *machine) source(in *inst, active uint32) *[16]uint32 {
-	a := &in.args[0]
+// source returns the lanes of a source operand a of in: a register, the
+// active lanes of memory, or one float32 of memory broadcast to all lanes
+// (read only if a lane is active).
+func (m *machine) source(in *inst, a *operand, active uint32) *[16]uint32 {
 	if a.kind == kVec {
 		return &m.vec[a.reg]
 	}
@@ -104,7 +106,7 @@ func (m *machine) source(in *inst, active uint32) *[16]uint32 {
 func (m *machine) arith(in *inst) {
 	n := int(in.lanes)
 	active := m.active(in)
-	x := m.source(in, active)
+	x := m.source(in, &in.args[0], active)
 	y := &m.vec[in.args[1].reg]
 	d := &m.vec[in.args[2].reg]
 	// Without an opmask the lanes go straight to d: lane i of the sources
@@ -146,13 +148,35 @@ func (m *machine) arith(in *inst) {
 		for i := range n {
 			r[i] = div(y[i], x[i])
 		}
+	case opVMIN:
+		for i := range n {
+			r[i] = minLane(y[i], x[i])
+		}
+	case opVMAX:
+		for i := range n {
+			r[i] = maxLane(y[i], x[i])
+		}
+	case opVPADDD:
+		for i := range n {
+			r[i] = y[i] + x[i]
+		}
+	case opVPSUBD:
+		for i := range n {
+			r[i] = y[i] - x[i]
+		}
 	// The FMA forms as Intel's manual writes them, with y = SRC2, x = SRC3.
 	case opVFMADD231: // d = y*x + d
-		fmaLanes(r, y, x, d, n)
+		fmaLanes(r, y, x, d, n, false)
 	case opVFMADD213: // d = y*d + x
-		fmaLanes(r, y, d, x, n)
+		fmaLanes(r, y, d, x, n, false)
 	case opVFMADD132: // d = d*x + y
-		fmaLanes(r, d, x, y, n)
+		fmaLanes(r, d, x, y, n, false)
+	case opVFNMADD231: // d = -(y*x) + d
+		fmaLanes(r, y, x, d, n, true)
+	case opVFNMADD213: // d = -(y*d) + x
+		fmaLanes(r, y, d, x, n, true)
+	case opVFNMADD132: // d = -(d*x) + y
+		fmaLanes(r, d, x, y, n, true)
 	}
 	if in.mask != 0 {
 		m.commit(in.args[2].reg, r, n, active, in.zero)
@@ -215,4 +239,107 @@ func (m *machine) maskmov(in *inst) {
 	}
 	m.load(&m.src, m.addr(&in.args[0].mem), n, active)
 	m.commit(in.args[2].reg, &m.src, n, active, true)
+}
+
+// vshift executes VPSLLD, VPSRLD and VPSRAD by an immediate: a count
+// above 31 shifts out every bit (VPSRAD fills with the sign).
+func (m *machine) vshift(in *inst) {
+	n := int(in.lanes)
+	count := uint64(in.args[0].imm)
+	x := &m.vec[in.args[1].reg]
+	for i := range n {
+		switch in.op {
+		case opVPSLLD:
+			m.res[i] = uint32(uint64(x[i]) << min(count, 32))
+		case opVPSRLD:
+			m.res[i] = uint32(uint64(x[i]) >> min(count, 32))
+		default:
+			m.res[i] = uint32(int32(x[i]) >> min(count, 31))
+		}
+	}
+	m.commit(in.args[2].reg, &m.res, n, m.active(in), in.zero)
+}
+
+// convert executes the one-source lane conversions: VROUNDPS,
+// VRNDSCALEPS, VCVTPS2DQ and VCVTTPS2DQ.
+func (m *machine) convert(in *inst) {
+	n := int(in.lanes)
+	active := m.active(in)
+	src, dst := &in.args[0], &in.args[1]
+	if in.op == opVROUND || in.op == opVRNDSCALE {
+		src, dst = &in.args[1], &in.args[2]
+	}
+	x := m.source(in, src, active)
+	for i := range n {
+		switch in.op {
+		case opVROUND, opVRNDSCALE:
+			m.res[i] = roundScale(x[i], uint8(in.args[0].imm))
+		case opVCVTPS2DQ:
+			m.res[i] = toInt32(x[i], math.RoundToEven)
+		default:
+			m.res[i] = toInt32(x[i], math.Trunc)
+		}
+	}
+	m.commit(dst.reg, &m.res, n, active, in.zero)
+}
+
+// compare executes VCMPPS: into a vector, all ones in the lanes where the
+// predicate holds and zeros elsewhere; into an opmask, one bit per lane,
+// zero for the lanes the writemask excludes and above the vector length.
+func (m *machine) compare(in *inst) {
+	n := int(in.lanes)
+	active := m.active(in)
+	pred := uint8(in.args[0].imm)
+	x := m.source(in, &in.args[1], active)
+	y := &m.vec[in.args[2].reg]
+	dst := &in.args[3]
+	var bits uint32
+	for i := range n {
+		if active>>i&1 != 0 && compareLane(pred, y[i], x[i]) {
+			bits |= 1 << i
+		}
+	}
+	if dst.kind == kMask {
+		m.k[dst.reg] = uint64(bits)
+		return
+	}
+	for i := range n {
+		m.res[i] = -(bits >> i & 1) // all ones or zero
+	}
+	m.commit(dst.reg, &m.res, n, 1<<n-1, false)
+}
+
+// blendm executes VBLENDMPS x, y, K, d: lane i of d becomes x[i] where K
+// selects it and y[i] (or zero, with .Z) elsewhere.
+func (m *machine) blendm(in *inst) {
+	n := int(in.lanes)
+	sel := m.active(in)
+	x, y := &m.vec[in.args[0].reg], &m.vec[in.args[1].reg]
+	for i := range n {
+		m.res[i] = y[i]
+		if sel>>i&1 != 0 {
+			m.res[i] = x[i]
+		}
+	}
+	if in.zero {
+		m.commit(in.args[2].reg, &m.res, n, sel, true)
+		return
+	}
+	m.commit(in.args[2].reg, &m.res, n, 1<<n-1, false)
+}
+
+// blendv executes VBLENDVPS sel, x, y, d: lane i of d becomes x[i] where
+// the sign bit of sel[i] is set and y[i] elsewhere.
+func (m *machine) blendv(in *inst) {
+	n := int(in.lanes)
+	sel := &m.vec[in.args[0].reg]
+	x := m.source(in, &in.args[1], 1<<n-1)
+	y := &m.vec[in.args[2].reg]
+	for i := range n {
+		m.res[i] = y[i]
+		if sel[i]>>31 != 0 {
+			m.res[i] = x[i]
+		}
+	}
+	m.commit(in.args[3].reg, &m.res, n, 1<<n-1, false)
 }

@@ -6,8 +6,8 @@
 // It interprets the subset of the language mlpgo's generated kernels use:
 // DATA/GLOBL read-only data, TEXT functions with a $0 local frame and
 // ABI0 arguments, labels, the integer instructions for loops and address
-// arithmetic, and the AVX, AVX2, FMA and AVX-512F float32 instructions
-// that [Program.Call] lists.
+// arithmetic, and the AVX, AVX2, FMA and AVX-512F instructions on float32
+// and int32 lanes that [Program.Call] lists.
 // Semantics follow the hardware bit for bit, including single-rounding
 // FMA, x86 NaN propagation, zeroing of the bits above a VEX or EVEX
 // destination, opmask merging and zeroing, and fault suppression: a
