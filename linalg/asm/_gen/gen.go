@@ -20,14 +20,15 @@ var families = map[string]func(){
 	"finite":  finiteAVX2,
 	"gemv":    gemvAVX2,
 	"vec":     vecAVX2,
+	"vec512":  vecAVX512,
 }
 
 func main() {
-	kernels := flag.String("kernels", "", "kernel family to generate (finite, gemm, gemm512, gemv or vec)")
+	kernels := flag.String("kernels", "", "kernel family to generate (finite, gemm, gemm512, gemv, vec or vec512)")
 	flag.Parse()
 	gen, ok := families[*kernels]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "_gen: unknown -kernels %q (want finite, gemm, gemm512, gemv or vec)\n", *kernels)
+		fmt.Fprintf(os.Stderr, "_gen: unknown -kernels %q (want finite, gemm, gemm512, gemv, vec or vec512)\n", *kernels)
 		os.Exit(2)
 	}
 	ConstraintExpr("amd64,!purego")

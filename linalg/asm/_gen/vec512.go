@@ -1,0 +1,231 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The AVX-512 vector kernels are the AVX2 ones of vec.go on 16 lanes: the
+// same operations in the same order and operand roles, so that both give
+// the same bits, NaN payloads included. They use AVX-512F only, which
+// changes a few instructions: constants are broadcast from the first
+// element of vec.go's constant vectors (as embedded-broadcast operands or
+// with VBROADCASTSS), VPXORD and VPANDD stand for VXORPS and VANDPS (whose
+// zmm forms need AVX512DQ), VRNDSCALEPS for VROUNDPS, and comparisons
+// write opmasks that VBLENDMPS selects by. A ragged tail of 1-15 elements
+// is loaded zero-masked and stored masked under an opmask, so the kernels
+// never touch memory past the slices.
+
+// tailMask16 returns the table whose 16-bit entry n is the opmask of an
+// n-element tail, (1<<n)-1.
+func tailMask16() Mem {
+	if m, ok := vecConsts["tailMask16"]; ok {
+		return m
+	}
+	m := GLOBL("vecTailMask16", RODATA|NOPTR)
+	for n := 0; n < 16; n++ {
+		DATA(2*n, U16(uint16(1)<<n-1))
+	}
+	vecConsts["tailMask16"] = m
+	return m
+}
+
+// vec512Body emits the work on one group of 16 lanes, as vecBody does on
+// 8: it loads and stores its operands through load and store, and slot
+// tells which of the unrolled groups it is. In the tail, mask is the
+// opmask of the lanes that exist (the others are loaded as zeros and not
+// stored); it is nil elsewhere.
+type vec512Body func(load func(p int) VecVirtual, store func(p int, v VecVirtual), mask Register, slot int)
+
+// vec512Loop emits the loops of a kernel over n elements: groups of
+// 16*vecUnroll, then of 16, then a masked tail of 1-15.
+func vec512Loop(n Register, ptrs []Register, body vec512Body) {
+	group := func(u int) {
+		body(func(p int) VecVirtual {
+			v := ZMM()
+			VMOVUPS(Mem{Base: ptrs[p], Disp: 64 * u}, v)
+			return v
+		}, func(p int, v VecVirtual) {
+			VMOVUPS(v, Mem{Base: ptrs[p], Disp: 64 * u})
+		}, nil, u)
+	}
+	advance := func(groups int) {
+		for _, p := range ptrs {
+			ADDQ(U32(64*groups), p)
+		}
+		SUBQ(U8(16*groups), n)
+	}
+	Label("loopN")
+	CMPQ(n, U8(16*vecUnroll))
+	JL(LabelRef("loop1"))
+	for u := 0; u < vecUnroll; u++ {
+		group(u)
+	}
+	advance(vecUnroll)
+	JMP(LabelRef("loopN"))
+
+	Label("loop1")
+	CMPQ(n, U8(16))
+	JL(LabelRef("tail"))
+	group(0)
+	advance(1)
+	JMP(LabelRef("loop1"))
+
+	Label("tail")
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	mask := K()
+	table := GP64()
+	LEAQ(tailMask16(), table)
+	KMOVW(Mem{Base: table, Index: n, Scale: 2}, mask)
+	body(func(p int) VecVirtual {
+		v := ZMM()
+		VMOVUPS_Z(Mem{Base: ptrs[p]}, mask, v)
+		return v
+	}, func(p int, v VecVirtual) {
+		VMOVUPS(v, mask, Mem{Base: ptrs[p]})
+	}, mask, 0)
+	Label("done")
+}
+
+// mapKernel512 is mapKernel on 16 lanes.
+func mapKernel512(name, sig string, doc []string, slices, scalars []string, f func(in, sc []VecVirtual) VecVirtual) {
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(doc...)
+	n := Load(Param(slices[0]).Len(), GP64())
+	var ptrs []Register
+	for _, s := range slices {
+		ptrs = append(ptrs, Load(Param(s).Base(), GP64()))
+	}
+	var sc []VecVirtual
+	for _, s := range scalars {
+		v := ZMM()
+		VBROADCASTSS(paramAddr(s), v)
+		sc = append(sc, v)
+	}
+	vec512Loop(n, ptrs, func(load func(int) VecVirtual, store func(int, VecVirtual), _ Register, _ int) {
+		in := make([]VecVirtual, len(slices))
+		for i := range slices {
+			in[i] = load(i)
+		}
+		store(0, f(in, sc))
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// broadcastF returns a zmm holding 16 copies of v, from the constant
+// vector constF makes.
+func broadcastF(name string, v float32) VecVirtual {
+	r := ZMM()
+	VBROADCASTSS(constF(name, v), r)
+	return r
+}
+
+// expPS512 is expPS on 16 lanes.
+func expPS512(x VecVirtual) VecVirtual {
+	hi, lo := broadcastF("ExpHi", 89), broadcastF("ExpLo", -104.5)
+	t := ZMM()
+	VMINPS(x, hi, t) // hi < x ? hi : x, and x when x is NaN
+	VMAXPS(t, lo, t) // lo > t ? lo : t, and t when t is NaN
+	n := ZMM()
+	VMULPS_BCST(constF("Log2e", 1.44269504088896341), t, n)
+	VRNDSCALEPS(U8(0), n, n) // to nearest even
+	VFNMADD231PS_BCST(constF("Ln2Hi", 0.693359375), n, t)
+	VFNMADD231PS_BCST(constF("Ln2Lo", -2.12194440e-4), n, t)
+	p := broadcastF("ExpP0", 1.9875691500e-4)
+	for i, c := range []float32{1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1} {
+		VFMADD213PS_BCST(constF(fmt.Sprintf("ExpP%d", i+1), c), t, p) // p = p*t + c
+	}
+	z := ZMM()
+	VMULPS(t, t, z)
+	VFMADD213PS(t, z, p) // p = p*t² + t
+	VADDPS_BCST(constF("One", 1), p, p)
+	// 2^n = 2^h * 2^(n-h) with h = n>>1: both factors stay normal.
+	ni, h := ZMM(), ZMM()
+	VCVTPS2DQ(n, ni)
+	VPSRAD(U8(1), ni, h)
+	VPSUBD(h, ni, ni)
+	bias := constU("ExpBias", 127)
+	VPADDD_BCST(bias, h, h)
+	VPADDD_BCST(bias, ni, ni)
+	VPSLLD(U8(23), h, h)
+	VPSLLD(U8(23), ni, ni)
+	VMULPS(h, p, p)
+	VMULPS(ni, p, p)
+	return p
+}
+
+// sigmoidPS512 is sigmoidPS on 16 lanes.
+func sigmoidPS512(x VecVirtual) VecVirtual {
+	neg := ZMM()
+	VPXORD_BCST(constU("SignBit", 0x80000000), x, neg)
+	e := expPS512(neg)
+	VADDPS_BCST(constF("One", 1), e, e)
+	r := broadcastF("One", 1)
+	VDIVPS(e, r, r)
+	return r
+}
+
+func vecAVX512() {
+	mapKernel512("AddAVX512", "func(dst, x []float32)", []string{
+		"AddAVX512 is AddAVX2 on 16 lanes:",
+		"",
+		"\tfor i := range dst {",
+		"\t\tdst[i] += x[i]",
+		"\t}",
+		"",
+		"len(x) >= len(dst) is the caller's to ensure.",
+	}, []string{"dst", "x"}, nil, func(in, _ []VecVirtual) VecVirtual {
+		VADDPS(in[1], in[0], in[0])
+		return in[0]
+	})
+
+	mapKernel512("AxpbyAVX512", "func(a float32, y []float32, b float32, x []float32)", []string{
+		"AxpbyAVX512 is AxpbyAVX2 on 16 lanes:",
+		"",
+		"\tfor i := range y {",
+		"\t\ty[i] = a*y[i] + b*x[i] // the second product fused",
+		"\t}",
+		"",
+		"len(x) >= len(y) is the caller's to ensure.",
+	}, []string{"y", "x"}, []string{"a", "b"}, func(in, sc []VecVirtual) VecVirtual {
+		VMULPS(sc[0], in[0], in[0])
+		VFMADD231PS(sc[1], in[1], in[0])
+		return in[0]
+	})
+
+	mapKernel512("BiasSigmoidAVX512", "func(x, bias []float32)", []string{
+		"BiasSigmoidAVX512 is BiasSigmoidAVX2 on 16 lanes, with the same results:",
+		"",
+		"\tfor i := range x {",
+		"\t\tz := x[i] + bias[i]",
+		"\t\tx[i] = 1 / (1 + exp(-z)) // within 2.2 ulp of float64 math",
+		"\t}",
+		"",
+		"len(bias) >= len(x) is the caller's to ensure.",
+	}, []string{"x", "bias"}, nil, func(in, _ []VecVirtual) VecVirtual {
+		VADDPS(in[1], in[0], in[0])
+		return sigmoidPS512(in[0])
+	})
+
+	mapKernel512("GradSigmoidAVX512", "func(d, a []float32)", []string{
+		"GradSigmoidAVX512 is GradSigmoidAVX2 on 16 lanes:",
+		"",
+		"\tfor i := range d {",
+		"\t\td[i] *= a[i] * (1 - a[i])",
+		"\t}",
+		"",
+		"len(a) >= len(d) is the caller's to ensure.",
+	}, []string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
+		t := broadcastF("One", 1)
+		VSUBPS(in[1], t, t)
+		VMULPS(t, in[1], t)
+		VMULPS(t, in[0], in[0])
+		return in[0]
+	})
+}

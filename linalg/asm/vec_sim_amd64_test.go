@@ -1,0 +1,251 @@
+//go:build !purego
+
+package asm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/klauspost/cpuid/v2"
+	"github.com/mlpgo/mlpgo/linalg/internal/x86sim"
+)
+
+// The AVX-512 vector kernels run through the x86sim simulator, as the
+// AVX-512 GEMM does in gemm_sim_amd64_test.go. They perform the AVX2
+// kernels' operations in the same order, so on a machine with AVX2 their
+// results must match the AVX2 kernels' bit for bit (NaN payloads
+// included); everywhere they must be within the kernels' error bounds of
+// float64 math. The simulator checks every access against the slices'
+// len, so the tests also verify that the masked tails read and write
+// nothing past the slices.
+
+var simVec512 struct {
+	once sync.Once
+	prog *x86sim.Program
+	err  error
+}
+
+func loadVec512(t *testing.T) *x86sim.Program {
+	t.Helper()
+	simVec512.once.Do(func() { simVec512.prog, simVec512.err = x86sim.Load("vec_avx512_amd64.s") })
+	if simVec512.err != nil {
+		t.Fatal(simVec512.err)
+	}
+	return simVec512.prog
+}
+
+// A vec512Op is an AVX-512 vector kernel behind one signature: dst is
+// updated from src, and a and b are the scalars it takes, if any.
+type vec512Op struct {
+	name  string
+	frame func(dst, src []float32, a, b float32) *x86sim.Frame
+	// avx2 is the AVX2 kernel that must give the same bits.
+	avx2 func(dst, src []float32, a, b float32)
+	// generic is one element of the loop in the kernel's doc comment, as
+	// package linalg's generic kernel computes it, and tol how far from
+	// it the kernel's result may be where it is finite.
+	generic func(d, x, a, b float32) (want float32, tol float64)
+}
+
+func dstSrcFrame(dst, src []float32, _, _ float32) *x86sim.Frame {
+	return x86sim.NewFrame().Slice(dst).Slice(src)
+}
+
+var vec512Ops = []vec512Op{
+	{
+		name:  "AddAVX512",
+		frame: dstSrcFrame,
+		avx2:  func(dst, src []float32, _, _ float32) { AddAVX2(dst, src) },
+		generic: func(d, x, _, _ float32) (float32, float64) {
+			return d + x, 0
+		},
+	},
+	{
+		name: "AxpbyAVX512",
+		frame: func(dst, src []float32, a, b float32) *x86sim.Frame {
+			return x86sim.NewFrame().Float32(a).Slice(dst).Float32(b).Slice(src)
+		},
+		avx2: func(dst, src []float32, a, b float32) { AxpbyAVX2(a, dst, b, src) },
+		generic: func(y, x, a, b float32) (float32, float64) {
+			// The second product fused: b*x is exact in float64, but the
+			// sum, rounded to float64 and then to float32, may be the
+			// float32 next to the one the FMA rounds to.
+			want := float32(float64(a*y) + float64(b)*float64(x))
+			return want, ulp(float64(want))
+		},
+	},
+	{
+		name:  "BiasSigmoidAVX512",
+		frame: dstSrcFrame,
+		avx2:  func(dst, src []float32, _, _ float32) { BiasSigmoidAVX2(dst, src) },
+		generic: func(x, bias, _, _ float32) (float32, float64) {
+			exact := 1 / (1 + math.Exp(-float64(x+bias)))
+			if exact < 0x1p-126 {
+				// A result below float32's smallest normal may be 0:
+				// e^-z overflows for z < -88.72.
+				return float32(exact), 0x1p-126
+			}
+			return float32(exact), 2.7 * ulp(exact) // 2.2 ulp of exact, which generic rounds
+		},
+	},
+	{
+		name:  "GradSigmoidAVX512",
+		frame: dstSrcFrame,
+		avx2:  func(dst, src []float32, _, _ float32) { GradSigmoidAVX2(dst, src) },
+		generic: func(d, a, _, _ float32) (float32, float64) {
+			return d * (a * (1 - a)), 0
+		},
+	},
+}
+
+// ulp is the spacing of float32s at |x|.
+func ulp(x float64) float64 {
+	w := float32(math.Abs(x))
+	return float64(math.Nextafter32(w, float32(math.Inf(1)))) - float64(w)
+}
+
+// vecSpecials are mixed into the inputs: NaNs with payloads and both
+// signs, infinities, zeros, values where exp overflows or underflows, the
+// extremes and a subnormal.
+var vecSpecials = []float32{
+	math.Float32frombits(0x7fc12345), math.Float32frombits(0xff812345), float32(math.Inf(1)), float32(math.Inf(-1)),
+	0, float32(math.Copysign(0, -1)), 88.7, -88.7, 89, -89, 104, -104, 105, -105, 200, -200,
+	math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32,
+}
+
+// vecInputs returns n values in (-scale, scale), with specials every so
+// often when asked.
+func vecInputs(r *rand.Rand, n int, scale float32, specials bool) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = scale * (2*r.Float32() - 1)
+		if specials && r.IntN(8) == 0 {
+			v[i] = vecSpecials[r.IntN(len(vecSpecials))]
+		}
+	}
+	return v
+}
+
+// vecLengths are the lengths the kernels are checked at: every one up to
+// past the unrolled loop's 64, then around multiples of 16 and 64.
+func vecLengths() []int {
+	var ns []int
+	for n := 0; n <= 70; n++ {
+		ns = append(ns, n)
+	}
+	return append(ns, 100, 127, 128, 129, 255, 256, 257, 300, 1000)
+}
+
+func TestVecAVX512Simulated(t *testing.T) {
+	p := loadVec512(t)
+	native := cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+	if !native {
+		t.Log("CPU lacks AVX2+FMA: checked against float64 only")
+	}
+	const guard = 8
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, op := range vec512Ops {
+		t.Run(op.name, func(t *testing.T) {
+			for _, n := range vecLengths() {
+				for _, specials := range []bool{false, true} {
+					src := vecInputs(r, n, 20, specials)
+					backing := vecInputs(r, guard+n+guard, 20, specials)
+					dst := backing[guard : guard+n : guard+n]
+					a, b := float32(0.999), float32(-0.0005)
+					if specials {
+						a, b = 2*r.Float32()-1, vecSpecials[r.IntN(len(vecSpecials))]
+					}
+					before := append([]float32(nil), backing...)
+					what := fmt.Sprintf("n=%d a=%g b=%g", n, a, b)
+					if _, err := p.Call(op.name, op.frame(dst, src, a, b)); err != nil {
+						t.Fatalf("%s: %v", what, err)
+					}
+					got := append([]float32(nil), backing...)
+					for i := range backing {
+						if (i < guard || i >= guard+n) && math.Float32bits(got[i]) != math.Float32bits(before[i]) {
+							t.Fatalf("%s: wrote element %d of dst's backing array, outside dst", what, i-guard)
+						}
+					}
+					if native {
+						copy(backing, before)
+						op.avx2(dst, src, a, b)
+						for i := range backing {
+							if g, w := math.Float32bits(got[i]), math.Float32bits(backing[i]); g != w {
+								t.Fatalf("%s: dst[%d] = %g (%#08x), the AVX2 kernel gives %g (%#08x)", what, i-guard, got[i], g, backing[i], w)
+							}
+						}
+					}
+					for i := range n {
+						d, x := before[guard+i], src[i]
+						want, tol := op.generic(d, x, a, b)
+						if g := got[guard+i]; !closeToGeneric(g, want, tol) {
+							t.Fatalf("%s: [%d] of d=%g x=%g = %g, want %g within %g", what, i, d, x, g, want, tol)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// closeToGeneric reports whether got is NaN where want is, the same as
+// want where that is infinite or tol is 0, and within tol of it
+// otherwise. Zeros' signs and NaN payloads are left to the comparison
+// with the AVX2 kernels.
+func closeToGeneric(got, want float32, tol float64) bool {
+	switch {
+	case want != want:
+		return got != got
+	case tol == 0 || math.IsInf(float64(want), 0):
+		return got == want
+	}
+	return math.Abs(float64(got)-float64(want)) <= tol
+}
+
+// TestBiasSigmoidAVX512Accuracy sweeps BiasSigmoidAVX512 over [-87, 87]
+// (every 1021st float32, all exponents: 2.2 million arguments), as
+// linalg's TestActivationAccuracy does for the kernels this machine runs,
+// and checks it against float64 math and, bit for bit, against
+// BiasSigmoidAVX2. Measured: 2.11 ulp at most (at -16.7), as for AVX2.
+func TestBiasSigmoidAVX512Accuracy(t *testing.T) {
+	p := loadVec512(t)
+	var zs []float32
+	for b := math.Float32bits(-87); b > 1<<31; b -= 1021 {
+		zs = append(zs, math.Float32frombits(b))
+	}
+	for b := uint32(0); math.Float32frombits(b) <= 87; b += 1021 {
+		zs = append(zs, math.Float32frombits(b))
+	}
+	got := append([]float32(nil), zs...)
+	zero := make([]float32, len(zs))
+	if _, err := p.Call("BiasSigmoidAVX512", x86sim.NewFrame().Slice(got).Slice(zero)); err != nil {
+		t.Fatal(err)
+	}
+	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+		avx2 := append([]float32(nil), zs...)
+		BiasSigmoidAVX2(avx2, zero)
+		for i := range zs {
+			if math.Float32bits(got[i]) != math.Float32bits(avx2[i]) {
+				t.Fatalf("sigmoid(%g) = %g, the AVX2 kernel gives %g", zs[i], got[i], avx2[i])
+			}
+		}
+	}
+	var worst float64
+	var worstZ float32
+	for i, z := range zs {
+		want := 1 / (1 + math.Exp(-float64(z)))
+		if want < 0x1p-126 {
+			continue // see TestVecAVX512Simulated
+		}
+		if e := ulpErr(got[i], want); e > worst {
+			worst, worstZ = e, z
+		}
+	}
+	t.Logf("max error of sigmoid over %d arguments: %.2f ulp at %g", len(zs), worst, worstZ)
+	if worst > 2.2 {
+		t.Errorf("sigmoid max error %.2f ulp at %g, want <= 2.2", worst, worstZ)
+	}
+}
