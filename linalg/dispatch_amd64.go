@@ -22,9 +22,11 @@ func simdKernelSets() []*kernelSet {
 }
 
 // avx512Kernels is the AVX-512F set (Skylake-SP and later, Zen 4 and
-// later): the AVX2 set with an AVX-512 GEMM. Its vector ops are the AVX2
-// ones: at the MLP's row lengths (10 to a few hundred floats) they are
-// bound by loads, stores and loop overhead rather than vector width.
+// later): the AVX2 set with an AVX-512 GEMM and AVX-512F versions of the
+// vector ops of the training step (bias + sigmoid, the sigmoid gradient,
+// the additions of ColSums and of the identity bias, Axpby), which work
+// on 16 lanes with opmask tails and give the same bits as their AVX2
+// twins. Its other vector ops are still the AVX2 ones.
 var avx512Kernels = func() kernelSet {
 	ks := avx2Kernels
 	ks.name = "avx512"
@@ -35,6 +37,11 @@ var avx512Kernels = func() kernelSet {
 	// keeps the packed A block (90 KiB) in L2, and nc = 4096 the packed
 	// B block (2.5 MiB) in L3.
 	ks.gemm = gemmKernel{mr: 12, nr: 32, mc: 144, kc: 160, nc: 4096, strided: asm.GemmAVX512x12x32, packBPanel: asm.PackB32AVX512, axpyRows: asm.AxpyRowsAVX2}
+	ks.biasAct[Identity] = addToAVX512
+	ks.biasAct[Sigmoid] = func(x, bias []float32) { asm.BiasSigmoidAVX512(x, bias[:len(x)]) }
+	ks.actGrad[Sigmoid] = func(d, a []float32) { asm.GradSigmoidAVX512(d, a[:len(d)]) }
+	ks.addTo = addToAVX512
+	ks.axpby = func(a float32, y []float32, b float32, x []float32) { asm.AxpbyAVX512(a, y, b, x[:len(y)]) }
 	return ks
 }()
 
@@ -75,6 +82,8 @@ var avx2Kernels = func() kernelSet {
 // so a short slice panics here rather than let the assembly read past it.
 
 func addToAVX2(dst, x []float32) { asm.AddAVX2(dst, x[:len(dst)]) }
+
+func addToAVX512(dst, x []float32) { asm.AddAVX512(dst, x[:len(dst)]) }
 
 // softmaxAVX2 is softmaxGeneric with exp in float32 (within 1 ulp) and the
 // sum in float64.

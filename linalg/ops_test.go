@@ -67,7 +67,7 @@ func randomVec(r *rand.Rand, n int, scale float32) []float32 {
 }
 
 func TestBiasActivate(t *testing.T) {
-	forEachISA(t, func(t *testing.T) {
+	forEachISAAndSimulated(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(11, 12))
 		for f := Identity; f < numActivations; f++ {
 			for _, rows := range []int{1, 3} {
@@ -101,7 +101,7 @@ func TestBiasActivate(t *testing.T) {
 func TestActivationSpecialValues(t *testing.T) {
 	inf, nan := float32(math.Inf(1)), float32(math.NaN())
 	in := []float32{0, -0, 1e-8, -1e-8, 88, -88, 89, -89, 104, -104, 200, -200, inf, -inf, nan, 15, -15, 9.5, -9.5}
-	forEachISA(t, func(t *testing.T) {
+	forEachISAAndSimulated(t, func(t *testing.T) {
 		for f := Identity; f < numActivations; f++ {
 			m := FromSlice(1, len(in), append([]float32(nil), in...))
 			BiasActivate(m, make([]float32, len(in)), f)
@@ -116,7 +116,7 @@ func TestActivationSpecialValues(t *testing.T) {
 }
 
 func TestActivationGrad(t *testing.T) {
-	forEachISA(t, func(t *testing.T) {
+	forEachISAAndSimulated(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(13, 14))
 		for f := Identity; f < numActivations; f++ {
 			for _, cols := range raggedSizes {
@@ -139,7 +139,7 @@ func TestActivationGrad(t *testing.T) {
 }
 
 func TestSoftmaxRows(t *testing.T) {
-	forEachISA(t, func(t *testing.T) {
+	forEachISAAndSimulated(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(15, 16))
 		for _, cols := range raggedSizes {
 			m := randomMatrix(r, 3, cols)
@@ -171,7 +171,7 @@ func TestSoftmaxRows(t *testing.T) {
 }
 
 func TestColSumsAxpbySumSquares(t *testing.T) {
-	forEachISA(t, func(t *testing.T) {
+	forEachISAAndSimulated(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(17, 18))
 		for _, cols := range raggedSizes {
 			rows := 1 + r.IntN(40)
@@ -215,7 +215,7 @@ func TestColSumsAxpbySumSquares(t *testing.T) {
 }
 
 func TestArgmaxRows(t *testing.T) {
-	forEachISA(t, func(t *testing.T) {
+	forEachISAAndSimulated(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(19, 20))
 		for _, cols := range raggedSizes {
 			m := randomMatrix(r, 4, cols)

@@ -12,40 +12,57 @@ import (
 )
 
 // simulatedKernelSets returns test-only copies of the SIMD kernel sets
-// this CPU cannot run, with their assembly GEMM kernels executed by the
-// x86sim simulator, so that the driver around them is cross-checked here
-// too. On an AVX2 machine without AVX-512 that is "avx512-sim": the
-// AVX-512 GEMM and B packing simulated, the AVX2 vector ops it shares with
-// the avx2 set run natively.
+// this CPU cannot run, with their assembly kernels executed by the x86sim
+// simulator, so that the driver around them is cross-checked here too.
+// On an AVX2 machine without AVX-512 that is "avx512-sim": the AVX-512
+// GEMM, B packing and vector ops simulated, the AVX2 vector ops it shares
+// with the avx2 set run natively.
 func simulatedKernelSets(t *testing.T) []*kernelSet {
 	t.Helper()
 	if cpuid.CPU.Supports(cpuid.AVX512F) || !cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
 		return nil
 	}
 	simAVX512.once.Do(func() {
-		simAVX512.prog, simAVX512.err = x86sim.Load("asm/gemm_avx512_amd64.s")
+		simAVX512.gemm, simAVX512.err = x86sim.Load("asm/gemm_avx512_amd64.s")
+		if simAVX512.err == nil {
+			simAVX512.vec, simAVX512.err = x86sim.Load("asm/vec_avx512_amd64.s")
+		}
 	})
 	if simAVX512.err != nil {
 		t.Fatal(simAVX512.err)
 	}
-	prog := simAVX512.prog
+	gemm, vec := simAVX512.gemm, simAVX512.vec
 	ks := avx512Kernels
 	ks.name = "avx512-sim"
 	ks.gemm.strided = func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) {
-		call(prog, "GemmAVX512x12x32", x86sim.NewFrame().Int(k).Float32(alpha).Slice(a).Int(aRow).Int(aStep).
+		call(gemm, "GemmAVX512x12x32", x86sim.NewFrame().Int(k).Float32(alpha).Slice(a).Int(aRow).Int(aStep).
 			Slice(b).Int(bStep).Int(bPanel).Float32(beta).Slice(c).Int(ldc).Int(m).Int(n))
 	}
 	ks.gemm.packBPanel = func(dst, b []float32, ldb, k, n int) {
-		call(prog, "PackB32AVX512", x86sim.NewFrame().Slice(dst).Slice(b).Int(ldb).Int(k).Int(n))
+		call(gemm, "PackB32AVX512", x86sim.NewFrame().Slice(dst).Slice(b).Int(ldb).Int(k).Int(n))
+	}
+	// The wrappers reslice as avx512Kernels' do.
+	addTo := func(dst, x []float32) { call(vec, "AddAVX512", x86sim.NewFrame().Slice(dst).Slice(x[:len(dst)])) }
+	ks.biasAct[Identity] = addTo
+	ks.biasAct[Sigmoid] = func(x, bias []float32) {
+		call(vec, "BiasSigmoidAVX512", x86sim.NewFrame().Slice(x).Slice(bias[:len(x)]))
+	}
+	ks.actGrad[Sigmoid] = func(d, a []float32) {
+		call(vec, "GradSigmoidAVX512", x86sim.NewFrame().Slice(d).Slice(a[:len(d)]))
+	}
+	ks.addTo = addTo
+	ks.axpby = func(a float32, y []float32, b float32, x []float32) {
+		call(vec, "AxpbyAVX512", x86sim.NewFrame().Float32(a).Slice(y).Float32(b).Slice(x[:len(y)]))
 	}
 	return []*kernelSet{&ks}
 }
 
-// simAVX512 is the parsed AVX-512 GEMM file, loaded once per test binary.
+// simAVX512 holds the parsed AVX-512 GEMM and vector files, loaded once
+// per test binary.
 var simAVX512 struct {
-	once sync.Once
-	prog *x86sim.Program
-	err  error
+	once      sync.Once
+	gemm, vec *x86sim.Program
+	err       error
 }
 
 // call runs a simulated kernel. The kernels run on pool workers too, where
