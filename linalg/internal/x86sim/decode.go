@@ -376,7 +376,11 @@ func (in *inst) checkVector() error {
 	if in.zero && in.mask == 0 {
 		return fmt.Errorf(".Z without an opmask")
 	}
-	if in.bcst && (in.args[0].kind != kMem || in.op == opVMOV || in.op == opVBROADCASTSS) {
+	src := in.args[0] // the operand that may be in memory
+	if in.op == opVCMP || in.op == opVRNDSCALE {
+		src = in.args[1]
+	}
+	if in.bcst && (src.kind != kMem || in.op == opVMOV || in.op == opVBROADCASTSS) {
 		return fmt.Errorf(".BCST needs an arithmetic instruction with a memory source")
 	}
 	return nil

@@ -33,6 +33,7 @@ func TestCallErrors(t *testing.T) {
 		{"VROUNDPS immediate", "VROUNDPS $0x10, Y1, Y2", ErrUnsupported, "VROUNDPS $0x10"},
 		{"VCMPPS into a Z register", "VCMPPS $1, Z1, Z2, Z3", ErrUnsupported, "VCMPPS $1, Z1, Z2, Z3"},
 		{"VCMPPS predicate", "VCMPPS $32, Y1, Y2, Y3", ErrUnsupported, "VCMPPS $32"},
+		{"VCMPPS.BCST into a vector", "VCMPPS.BCST $1, (SI), Y1, Y2", ErrUnsupported, "VCMPPS.BCST"},
 		{"VCMPPS.Z into an opmask", "VCMPPS.Z $1, Z1, Z2, K1, K2", ErrUnsupported, "VCMPPS.Z"},
 		{"VBLENDVPS under an opmask", "VBLENDVPS Y1, Y2, Y3, K1, Y4", ErrUnsupported, "VBLENDVPS"},
 		{"VBLENDMPS from memory", "VBLENDMPS (SI), Z1, K1, Z2", ErrUnsupported, "VBLENDMPS (SI)"},

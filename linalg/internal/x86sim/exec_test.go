@@ -274,6 +274,9 @@ func TestVectorInstructions(t *testing.T) {
 		{"VCMPPS into an opmask under a writemask", "VMOVUPS (SI), Z1\n VBROADCASTSS 32(SI), Z2\n MOVL $0xff0f, AX\n KMOVW AX, K1\n" +
 			" VCMPPS $2, Z2, Z1, K1, K2\n VCMPPS $5, Z2, Z1, K3\n KMOVQ K2, AX\n KMOVQ K3, BX\n MOVQ AX, (DI)\n MOVQ BX, 8(DI)", nil,
 			[]uint32{0x010f, 0, 0xff00, 0}},
+		{"VCMPPS.BCST under a writemask", "VMOVUPS (SI), Z1\n MOVL $0x7fff, AX\n KMOVW AX, K1\n VCMPPS.BCST $0x0e, 16(SI), Z1, K1, K2\n" +
+			" KMOVW K2, AX\n MOVQ AX, (DI)", nil, q(0x7fe0)},
+		{"VRNDSCALEPS.BCST", "VRNDSCALEPS.BCST $0x02, 4(SI), Z1\n VMOVUPS Z1, (DI)", nil, filled(16, 2)},
 		{"VCMPPS on Y clears the upper opmask bits", "VMOVUPS (SI), Y1\n VCMPPS $15, Y1, Y1, K4\n KMOVQ K4, AX\n MOVQ AX, (DI)", nil, q(0xff)},
 		{"VBLENDMPS", seven + " MOVL $0x8003, AX\n KMOVW AX, K1\n VMOVUPS (SI), Z1\n VBLENDMPS Z1, Z0, K1, Z2\n VMOVUPS Z2, (DI)", nil,
 			append(append(fl(1, 2), filled(13, 7)...), bitsOf(16))},

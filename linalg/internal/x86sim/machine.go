@@ -68,10 +68,10 @@ const (
 // VRNDSCALEPS, VCVTPS2DQ and VCVTTPS2DQ with memory or register sources,
 // AVX-512 opmasks (merging, or zeroing with .Z) and embedded broadcast
 // (.BCST), and VPSLLD, VPSRLD and VPSRAD by an immediate; VCMPPS into a
-// vector (X and Y) or an opmask; VBLENDMPS on registers; on X and Y
-// registers VROUNDPS, VBLENDVPS and VMASKMOVPS loads and stores; KMOVB,
-// KMOVW, KMOVD and KMOVQ between opmask registers, general registers and
-// memory. Floating-point instructions compute as under the default MXCSR:
+// vector (X and Y) or, with opmasks and .BCST, into an opmask; VBLENDMPS
+// on registers; on X and Y registers VROUNDPS, VBLENDVPS and VMASKMOVPS
+// loads and stores; KMOVB, KMOVW, KMOVD and KMOVQ between opmask
+// registers, general registers and memory. Floating-point instructions compute as under the default MXCSR:
 // round to nearest even, no flush to zero, exceptions masked.
 //
 // Call returns an error wrapping ErrNoFunction, ErrFrame, ErrUnsupported,
