@@ -23,10 +23,10 @@ func simdKernelSets() []*kernelSet {
 
 // avx512Kernels is the AVX-512F set (Skylake-SP and later, Zen 4 and
 // later): the AVX2 set with an AVX-512 GEMM and AVX-512F versions of the
-// vector ops of the training step (bias + sigmoid, the sigmoid gradient,
-// the additions of ColSums and of the identity bias, Axpby), which work
-// on 16 lanes with opmask tails and give the same bits as their AVX2
-// twins. Its other vector ops are still the AVX2 ones.
+// elementwise vector ops (the activations and their gradients, the
+// additions of ColSums and of the identity bias, Axpby), which work on 16
+// lanes with opmask tails and give the same bits as their AVX2 twins. The
+// reductions (softmax, argmax, sum of squares) are still the AVX2 ones.
 var avx512Kernels = func() kernelSet {
 	ks := avx2Kernels
 	ks.name = "avx512"
@@ -37,9 +37,20 @@ var avx512Kernels = func() kernelSet {
 	// keeps the packed A block (90 KiB) in L2, and nc = 4096 the packed
 	// B block (2.5 MiB) in L3.
 	ks.gemm = gemmKernel{mr: 12, nr: 32, mc: 144, kc: 160, nc: 4096, strided: asm.GemmAVX512x12x32, packBPanel: asm.PackB32AVX512, axpyRows: asm.AxpyRowsAVX2}
-	ks.biasAct[Identity] = addToAVX512
-	ks.biasAct[Sigmoid] = func(x, bias []float32) { asm.BiasSigmoidAVX512(x, bias[:len(x)]) }
-	ks.actGrad[Sigmoid] = func(d, a []float32) { asm.GradSigmoidAVX512(d, a[:len(d)]) }
+	ks.biasAct = [numActivations]func(x, bias []float32){
+		Identity:  addToAVX512,
+		Sigmoid:   func(x, bias []float32) { asm.BiasSigmoidAVX512(x, bias[:len(x)]) },
+		Tanh:      func(x, bias []float32) { asm.BiasTanhAVX512(x, bias[:len(x)]) },
+		ReLU:      func(x, bias []float32) { asm.BiasReLUAVX512(x, bias[:len(x)]) },
+		LeakyReLU: func(x, bias []float32) { asm.BiasLeakyReLUAVX512(x, bias[:len(x)], LeakySlope) },
+	}
+	ks.actGrad = [numActivations]func(d, a []float32){
+		Identity:  gradIdentityGeneric,
+		Sigmoid:   func(d, a []float32) { asm.GradSigmoidAVX512(d, a[:len(d)]) },
+		Tanh:      func(d, a []float32) { asm.GradTanhAVX512(d, a[:len(d)]) },
+		ReLU:      func(d, a []float32) { asm.GradReLUAVX512(d, a[:len(d)]) },
+		LeakyReLU: func(d, a []float32) { asm.GradLeakyReLUAVX512(d, a[:len(d)], LeakySlope) },
+	}
 	ks.addTo = addToAVX512
 	ks.axpby = func(a float32, y []float32, b float32, x []float32) { asm.AxpbyAVX512(a, y, b, x[:len(y)]) }
 	return ks

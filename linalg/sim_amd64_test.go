@@ -42,15 +42,29 @@ func simulatedKernelSets(t *testing.T) []*kernelSet {
 		call(gemm, "PackB32AVX512", x86sim.NewFrame().Slice(dst).Slice(b).Int(ldb).Int(k).Int(n))
 	}
 	// The wrappers reslice as avx512Kernels' do.
-	addTo := func(dst, x []float32) { call(vec, "AddAVX512", x86sim.NewFrame().Slice(dst).Slice(x[:len(dst)])) }
-	ks.biasAct[Identity] = addTo
-	ks.biasAct[Sigmoid] = func(x, bias []float32) {
-		call(vec, "BiasSigmoidAVX512", x86sim.NewFrame().Slice(x).Slice(bias[:len(x)]))
+	slices := func(name string) func(x, y []float32) {
+		return func(x, y []float32) { call(vec, name, x86sim.NewFrame().Slice(x).Slice(y[:len(x)])) }
 	}
-	ks.actGrad[Sigmoid] = func(d, a []float32) {
-		call(vec, "GradSigmoidAVX512", x86sim.NewFrame().Slice(d).Slice(a[:len(d)]))
+	slope := func(name string) func(x, y []float32) {
+		return func(x, y []float32) {
+			call(vec, name, x86sim.NewFrame().Slice(x).Slice(y[:len(x)]).Float32(LeakySlope))
+		}
 	}
-	ks.addTo = addTo
+	ks.biasAct = [numActivations]func(x, bias []float32){
+		Identity:  slices("AddAVX512"),
+		Sigmoid:   slices("BiasSigmoidAVX512"),
+		Tanh:      slices("BiasTanhAVX512"),
+		ReLU:      slices("BiasReLUAVX512"),
+		LeakyReLU: slope("BiasLeakyReLUAVX512"),
+	}
+	ks.actGrad = [numActivations]func(d, a []float32){
+		Identity:  gradIdentityGeneric,
+		Sigmoid:   slices("GradSigmoidAVX512"),
+		Tanh:      slices("GradTanhAVX512"),
+		ReLU:      slices("GradReLUAVX512"),
+		LeakyReLU: slope("GradLeakyReLUAVX512"),
+	}
+	ks.addTo = slices("AddAVX512")
 	ks.axpby = func(a float32, y []float32, b float32, x []float32) {
 		call(vec, "AxpbyAVX512", x86sim.NewFrame().Float32(a).Slice(y).Float32(b).Slice(x[:len(y)]))
 	}

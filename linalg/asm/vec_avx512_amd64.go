@@ -38,6 +38,42 @@ func AxpbyAVX512(a float32, y []float32, b float32, x []float32)
 //go:noescape
 func BiasSigmoidAVX512(x []float32, bias []float32)
 
+// BiasTanhAVX512 is BiasTanhAVX2 on 16 lanes, with the same results:
+//
+//	for i := range x {
+//		z := x[i] + bias[i]
+//		x[i] = tanh(z) // within 1.3 ulp of float64 math
+//	}
+//
+// len(bias) >= len(x) is the caller's to ensure.
+//
+//go:noescape
+func BiasTanhAVX512(x []float32, bias []float32)
+
+// BiasReLUAVX512 is BiasReLUAVX2 on 16 lanes:
+//
+//	for i := range x {
+//		z := x[i] + bias[i]
+//		x[i] = max(z, 0) // NaN stays NaN, -0 becomes 0
+//	}
+//
+// len(bias) >= len(x) is the caller's to ensure.
+//
+//go:noescape
+func BiasReLUAVX512(x []float32, bias []float32)
+
+// BiasLeakyReLUAVX512 is BiasLeakyReLUAVX2 on 16 lanes:
+//
+//	for i := range x {
+//		z := x[i] + bias[i]
+//		x[i] = z, or slope*z if z < 0
+//	}
+//
+// len(bias) >= len(x) is the caller's to ensure.
+//
+//go:noescape
+func BiasLeakyReLUAVX512(x []float32, bias []float32, slope float32)
+
 // GradSigmoidAVX512 is GradSigmoidAVX2 on 16 lanes:
 //
 //	for i := range d {
@@ -48,3 +84,45 @@ func BiasSigmoidAVX512(x []float32, bias []float32)
 //
 //go:noescape
 func GradSigmoidAVX512(d []float32, a []float32)
+
+// GradTanhAVX512 is GradTanhAVX2 on 16 lanes:
+//
+//	for i := range d {
+//		d[i] *= 1 - a[i]*a[i] // fused
+//	}
+//
+// len(a) >= len(d) is the caller's to ensure.
+//
+//go:noescape
+func GradTanhAVX512(d []float32, a []float32)
+
+// GradReLUAVX512 is GradReLUAVX2 on 16 lanes:
+//
+//	for i := range d {
+//		d[i] = 0 unless a[i] > 0
+//	}
+//
+// len(a) >= len(d) is the caller's to ensure.
+//
+//go:noescape
+func GradReLUAVX512(d []float32, a []float32)
+
+// GradLeakyReLUAVX512 is GradLeakyReLUAVX2 on 16 lanes:
+//
+//	for i := range d {
+//		d[i] *= slope unless a[i] > 0
+//	}
+//
+// len(a) >= len(d) is the caller's to ensure.
+//
+//go:noescape
+func GradLeakyReLUAVX512(d []float32, a []float32, slope float32)
+
+// ScaleAVX512 is ScaleAVX2 on 16 lanes:
+//
+//	for i := range x {
+//		x[i] *= s
+//	}
+//
+//go:noescape
+func ScaleAVX512(x []float32, s float32)

@@ -521,6 +521,574 @@ DATA vecExpBias<>+24(SB)/4, $0x0000007f
 DATA vecExpBias<>+28(SB)/4, $0x0000007f
 GLOBL vecExpBias<>(SB), RODATA|NOPTR, $32
 
+// func BiasTanhAVX512(x []float32, bias []float32)
+// Requires: AVX, AVX512F
+TEXT ·BiasTanhAVX512(SB), NOSPLIT, $0-48
+	MOVQ x_len+8(FP), AX
+	MOVQ x_base+0(FP), CX
+	MOVQ bias_base+24(FP), DX
+
+loopN:
+	CMPQ              AX, $0x40
+	JL                loop1
+	VMOVUPS           (CX), Z0
+	VMOVUPS           (DX), Z1
+	VADDPS            Z1, Z0, Z0
+	VPANDD.BCST       vecAbsMask<>+0(SB), Z0, Z1
+	VADDPS            Z1, Z1, Z2
+	VBROADCASTSS      vecExpHi<>+0(SB), Z3
+	VBROADCASTSS      vecExpLo<>+0(SB), Z4
+	VMINPS            Z2, Z3, Z2
+	VMAXPS            Z2, Z4, Z2
+	VMULPS.BCST       vecLog2e<>+0(SB), Z2, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z3, Z2
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z3, Z2
+	VBROADCASTSS      vecExpP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z2, Z4
+	VMULPS            Z2, Z2, Z5
+	VFMADD213PS       Z2, Z5, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VCVTPS2DQ         Z3, Z2
+	VPSRAD            $0x01, Z2, Z3
+	VPSUBD            Z3, Z2, Z2
+	VPADDD.BCST       vecExpBias<>+0(SB), Z3, Z3
+	VPADDD.BCST       vecExpBias<>+0(SB), Z2, Z2
+	VPSLLD            $0x17, Z3, Z3
+	VPSLLD            $0x17, Z2, Z2
+	VMULPS            Z3, Z4, Z4
+	VMULPS            Z2, Z4, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VBROADCASTSS      vecTwo<>+0(SB), Z2
+	VDIVPS            Z4, Z2, Z2
+	VBROADCASTSS      vecOne<>+0(SB), Z3
+	VSUBPS            Z2, Z3, Z2
+	VPANDD.BCST       vecSignBit<>+0(SB), Z0, Z3
+	VPORD             Z3, Z2, Z2
+	VMULPS            Z0, Z0, Z3
+	VBROADCASTSS      vecTanhP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecTanhP1<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP2<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP3<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP4<>+0(SB), Z3, Z4
+	VMULPS            Z3, Z4, Z4
+	VFMADD213PS       Z0, Z0, Z4
+	VCMPPS.BCST       $0x01, vecTanhSmall<>+0(SB), Z1, K1
+	VBLENDMPS         Z4, Z2, K1, Z2
+	VMOVUPS           Z2, (CX)
+	VMOVUPS           64(CX), Z0
+	VMOVUPS           64(DX), Z1
+	VADDPS            Z1, Z0, Z0
+	VPANDD.BCST       vecAbsMask<>+0(SB), Z0, Z1
+	VADDPS            Z1, Z1, Z2
+	VBROADCASTSS      vecExpHi<>+0(SB), Z3
+	VBROADCASTSS      vecExpLo<>+0(SB), Z4
+	VMINPS            Z2, Z3, Z2
+	VMAXPS            Z2, Z4, Z2
+	VMULPS.BCST       vecLog2e<>+0(SB), Z2, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z3, Z2
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z3, Z2
+	VBROADCASTSS      vecExpP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z2, Z4
+	VMULPS            Z2, Z2, Z5
+	VFMADD213PS       Z2, Z5, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VCVTPS2DQ         Z3, Z2
+	VPSRAD            $0x01, Z2, Z3
+	VPSUBD            Z3, Z2, Z2
+	VPADDD.BCST       vecExpBias<>+0(SB), Z3, Z3
+	VPADDD.BCST       vecExpBias<>+0(SB), Z2, Z2
+	VPSLLD            $0x17, Z3, Z3
+	VPSLLD            $0x17, Z2, Z2
+	VMULPS            Z3, Z4, Z4
+	VMULPS            Z2, Z4, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VBROADCASTSS      vecTwo<>+0(SB), Z2
+	VDIVPS            Z4, Z2, Z2
+	VBROADCASTSS      vecOne<>+0(SB), Z3
+	VSUBPS            Z2, Z3, Z2
+	VPANDD.BCST       vecSignBit<>+0(SB), Z0, Z3
+	VPORD             Z3, Z2, Z2
+	VMULPS            Z0, Z0, Z3
+	VBROADCASTSS      vecTanhP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecTanhP1<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP2<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP3<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP4<>+0(SB), Z3, Z4
+	VMULPS            Z3, Z4, Z4
+	VFMADD213PS       Z0, Z0, Z4
+	VCMPPS.BCST       $0x01, vecTanhSmall<>+0(SB), Z1, K1
+	VBLENDMPS         Z4, Z2, K1, Z2
+	VMOVUPS           Z2, 64(CX)
+	VMOVUPS           128(CX), Z0
+	VMOVUPS           128(DX), Z1
+	VADDPS            Z1, Z0, Z0
+	VPANDD.BCST       vecAbsMask<>+0(SB), Z0, Z1
+	VADDPS            Z1, Z1, Z2
+	VBROADCASTSS      vecExpHi<>+0(SB), Z3
+	VBROADCASTSS      vecExpLo<>+0(SB), Z4
+	VMINPS            Z2, Z3, Z2
+	VMAXPS            Z2, Z4, Z2
+	VMULPS.BCST       vecLog2e<>+0(SB), Z2, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z3, Z2
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z3, Z2
+	VBROADCASTSS      vecExpP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z2, Z4
+	VMULPS            Z2, Z2, Z5
+	VFMADD213PS       Z2, Z5, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VCVTPS2DQ         Z3, Z2
+	VPSRAD            $0x01, Z2, Z3
+	VPSUBD            Z3, Z2, Z2
+	VPADDD.BCST       vecExpBias<>+0(SB), Z3, Z3
+	VPADDD.BCST       vecExpBias<>+0(SB), Z2, Z2
+	VPSLLD            $0x17, Z3, Z3
+	VPSLLD            $0x17, Z2, Z2
+	VMULPS            Z3, Z4, Z4
+	VMULPS            Z2, Z4, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VBROADCASTSS      vecTwo<>+0(SB), Z2
+	VDIVPS            Z4, Z2, Z2
+	VBROADCASTSS      vecOne<>+0(SB), Z3
+	VSUBPS            Z2, Z3, Z2
+	VPANDD.BCST       vecSignBit<>+0(SB), Z0, Z3
+	VPORD             Z3, Z2, Z2
+	VMULPS            Z0, Z0, Z3
+	VBROADCASTSS      vecTanhP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecTanhP1<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP2<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP3<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP4<>+0(SB), Z3, Z4
+	VMULPS            Z3, Z4, Z4
+	VFMADD213PS       Z0, Z0, Z4
+	VCMPPS.BCST       $0x01, vecTanhSmall<>+0(SB), Z1, K1
+	VBLENDMPS         Z4, Z2, K1, Z2
+	VMOVUPS           Z2, 128(CX)
+	VMOVUPS           192(CX), Z0
+	VMOVUPS           192(DX), Z1
+	VADDPS            Z1, Z0, Z0
+	VPANDD.BCST       vecAbsMask<>+0(SB), Z0, Z1
+	VADDPS            Z1, Z1, Z2
+	VBROADCASTSS      vecExpHi<>+0(SB), Z3
+	VBROADCASTSS      vecExpLo<>+0(SB), Z4
+	VMINPS            Z2, Z3, Z2
+	VMAXPS            Z2, Z4, Z2
+	VMULPS.BCST       vecLog2e<>+0(SB), Z2, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z3, Z2
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z3, Z2
+	VBROADCASTSS      vecExpP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z2, Z4
+	VMULPS            Z2, Z2, Z5
+	VFMADD213PS       Z2, Z5, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VCVTPS2DQ         Z3, Z2
+	VPSRAD            $0x01, Z2, Z3
+	VPSUBD            Z3, Z2, Z2
+	VPADDD.BCST       vecExpBias<>+0(SB), Z3, Z3
+	VPADDD.BCST       vecExpBias<>+0(SB), Z2, Z2
+	VPSLLD            $0x17, Z3, Z3
+	VPSLLD            $0x17, Z2, Z2
+	VMULPS            Z3, Z4, Z4
+	VMULPS            Z2, Z4, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VBROADCASTSS      vecTwo<>+0(SB), Z2
+	VDIVPS            Z4, Z2, Z2
+	VBROADCASTSS      vecOne<>+0(SB), Z3
+	VSUBPS            Z2, Z3, Z2
+	VPANDD.BCST       vecSignBit<>+0(SB), Z0, Z3
+	VPORD             Z3, Z2, Z2
+	VMULPS            Z0, Z0, Z3
+	VBROADCASTSS      vecTanhP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecTanhP1<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP2<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP3<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP4<>+0(SB), Z3, Z4
+	VMULPS            Z3, Z4, Z4
+	VFMADD213PS       Z0, Z0, Z4
+	VCMPPS.BCST       $0x01, vecTanhSmall<>+0(SB), Z1, K1
+	VBLENDMPS         Z4, Z2, K1, Z2
+	VMOVUPS           Z2, 192(CX)
+	ADDQ              $0x00000100, CX
+	ADDQ              $0x00000100, DX
+	SUBQ              $0x40, AX
+	JMP               loopN
+
+loop1:
+	CMPQ              AX, $0x10
+	JL                tail
+	VMOVUPS           (CX), Z0
+	VMOVUPS           (DX), Z1
+	VADDPS            Z1, Z0, Z0
+	VPANDD.BCST       vecAbsMask<>+0(SB), Z0, Z1
+	VADDPS            Z1, Z1, Z2
+	VBROADCASTSS      vecExpHi<>+0(SB), Z3
+	VBROADCASTSS      vecExpLo<>+0(SB), Z4
+	VMINPS            Z2, Z3, Z2
+	VMAXPS            Z2, Z4, Z2
+	VMULPS.BCST       vecLog2e<>+0(SB), Z2, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z3, Z2
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z3, Z2
+	VBROADCASTSS      vecExpP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z2, Z4
+	VMULPS            Z2, Z2, Z5
+	VFMADD213PS       Z2, Z5, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VCVTPS2DQ         Z3, Z2
+	VPSRAD            $0x01, Z2, Z3
+	VPSUBD            Z3, Z2, Z2
+	VPADDD.BCST       vecExpBias<>+0(SB), Z3, Z3
+	VPADDD.BCST       vecExpBias<>+0(SB), Z2, Z2
+	VPSLLD            $0x17, Z3, Z3
+	VPSLLD            $0x17, Z2, Z2
+	VMULPS            Z3, Z4, Z4
+	VMULPS            Z2, Z4, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VBROADCASTSS      vecTwo<>+0(SB), Z2
+	VDIVPS            Z4, Z2, Z2
+	VBROADCASTSS      vecOne<>+0(SB), Z3
+	VSUBPS            Z2, Z3, Z2
+	VPANDD.BCST       vecSignBit<>+0(SB), Z0, Z3
+	VPORD             Z3, Z2, Z2
+	VMULPS            Z0, Z0, Z3
+	VBROADCASTSS      vecTanhP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecTanhP1<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP2<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP3<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP4<>+0(SB), Z3, Z4
+	VMULPS            Z3, Z4, Z4
+	VFMADD213PS       Z0, Z0, Z4
+	VCMPPS.BCST       $0x01, vecTanhSmall<>+0(SB), Z1, K1
+	VBLENDMPS         Z4, Z2, K1, Z2
+	VMOVUPS           Z2, (CX)
+	ADDQ              $0x00000040, CX
+	ADDQ              $0x00000040, DX
+	SUBQ              $0x10, AX
+	JMP               loop1
+
+tail:
+	TESTQ             AX, AX
+	JZ                done
+	LEAQ              vecTailMask16<>+0(SB), BX
+	KMOVW             (BX)(AX*2), K1
+	VMOVUPS.Z         (CX), K1, Z0
+	VMOVUPS.Z         (DX), K1, Z1
+	VADDPS            Z1, Z0, Z0
+	VPANDD.BCST       vecAbsMask<>+0(SB), Z0, Z1
+	VADDPS            Z1, Z1, Z2
+	VBROADCASTSS      vecExpHi<>+0(SB), Z3
+	VBROADCASTSS      vecExpLo<>+0(SB), Z4
+	VMINPS            Z2, Z3, Z2
+	VMAXPS            Z2, Z4, Z2
+	VMULPS.BCST       vecLog2e<>+0(SB), Z2, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z3, Z2
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z3, Z2
+	VBROADCASTSS      vecExpP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z2, Z4
+	VMULPS            Z2, Z2, Z5
+	VFMADD213PS       Z2, Z5, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VCVTPS2DQ         Z3, Z2
+	VPSRAD            $0x01, Z2, Z3
+	VPSUBD            Z3, Z2, Z2
+	VPADDD.BCST       vecExpBias<>+0(SB), Z3, Z3
+	VPADDD.BCST       vecExpBias<>+0(SB), Z2, Z2
+	VPSLLD            $0x17, Z3, Z3
+	VPSLLD            $0x17, Z2, Z2
+	VMULPS            Z3, Z4, Z4
+	VMULPS            Z2, Z4, Z4
+	VADDPS.BCST       vecOne<>+0(SB), Z4, Z4
+	VBROADCASTSS      vecTwo<>+0(SB), Z2
+	VDIVPS            Z4, Z2, Z2
+	VBROADCASTSS      vecOne<>+0(SB), Z3
+	VSUBPS            Z2, Z3, Z2
+	VPANDD.BCST       vecSignBit<>+0(SB), Z0, Z3
+	VPORD             Z3, Z2, Z2
+	VMULPS            Z0, Z0, Z3
+	VBROADCASTSS      vecTanhP0<>+0(SB), Z4
+	VFMADD213PS.BCST  vecTanhP1<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP2<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP3<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  vecTanhP4<>+0(SB), Z3, Z4
+	VMULPS            Z3, Z4, Z4
+	VFMADD213PS       Z0, Z0, Z4
+	VCMPPS.BCST       $0x01, vecTanhSmall<>+0(SB), Z1, K2
+	VBLENDMPS         Z4, Z2, K2, Z2
+	VMOVUPS           Z2, K1, (CX)
+
+done:
+	VZEROUPPER
+	RET
+
+DATA vecAbsMask<>+0(SB)/4, $0x7fffffff
+DATA vecAbsMask<>+4(SB)/4, $0x7fffffff
+DATA vecAbsMask<>+8(SB)/4, $0x7fffffff
+DATA vecAbsMask<>+12(SB)/4, $0x7fffffff
+DATA vecAbsMask<>+16(SB)/4, $0x7fffffff
+DATA vecAbsMask<>+20(SB)/4, $0x7fffffff
+DATA vecAbsMask<>+24(SB)/4, $0x7fffffff
+DATA vecAbsMask<>+28(SB)/4, $0x7fffffff
+GLOBL vecAbsMask<>(SB), RODATA|NOPTR, $32
+
+DATA vecTwo<>+0(SB)/4, $0x40000000
+DATA vecTwo<>+4(SB)/4, $0x40000000
+DATA vecTwo<>+8(SB)/4, $0x40000000
+DATA vecTwo<>+12(SB)/4, $0x40000000
+DATA vecTwo<>+16(SB)/4, $0x40000000
+DATA vecTwo<>+20(SB)/4, $0x40000000
+DATA vecTwo<>+24(SB)/4, $0x40000000
+DATA vecTwo<>+28(SB)/4, $0x40000000
+GLOBL vecTwo<>(SB), RODATA|NOPTR, $32
+
+DATA vecTanhP0<>+0(SB)/4, $0xbbbaf0ea
+DATA vecTanhP0<>+4(SB)/4, $0xbbbaf0ea
+DATA vecTanhP0<>+8(SB)/4, $0xbbbaf0ea
+DATA vecTanhP0<>+12(SB)/4, $0xbbbaf0ea
+DATA vecTanhP0<>+16(SB)/4, $0xbbbaf0ea
+DATA vecTanhP0<>+20(SB)/4, $0xbbbaf0ea
+DATA vecTanhP0<>+24(SB)/4, $0xbbbaf0ea
+DATA vecTanhP0<>+28(SB)/4, $0xbbbaf0ea
+GLOBL vecTanhP0<>(SB), RODATA|NOPTR, $32
+
+DATA vecTanhP1<>+0(SB)/4, $0x3ca9134e
+DATA vecTanhP1<>+4(SB)/4, $0x3ca9134e
+DATA vecTanhP1<>+8(SB)/4, $0x3ca9134e
+DATA vecTanhP1<>+12(SB)/4, $0x3ca9134e
+DATA vecTanhP1<>+16(SB)/4, $0x3ca9134e
+DATA vecTanhP1<>+20(SB)/4, $0x3ca9134e
+DATA vecTanhP1<>+24(SB)/4, $0x3ca9134e
+DATA vecTanhP1<>+28(SB)/4, $0x3ca9134e
+GLOBL vecTanhP1<>(SB), RODATA|NOPTR, $32
+
+DATA vecTanhP2<>+0(SB)/4, $0xbd5c1e2d
+DATA vecTanhP2<>+4(SB)/4, $0xbd5c1e2d
+DATA vecTanhP2<>+8(SB)/4, $0xbd5c1e2d
+DATA vecTanhP2<>+12(SB)/4, $0xbd5c1e2d
+DATA vecTanhP2<>+16(SB)/4, $0xbd5c1e2d
+DATA vecTanhP2<>+20(SB)/4, $0xbd5c1e2d
+DATA vecTanhP2<>+24(SB)/4, $0xbd5c1e2d
+DATA vecTanhP2<>+28(SB)/4, $0xbd5c1e2d
+GLOBL vecTanhP2<>(SB), RODATA|NOPTR, $32
+
+DATA vecTanhP3<>+0(SB)/4, $0x3e088393
+DATA vecTanhP3<>+4(SB)/4, $0x3e088393
+DATA vecTanhP3<>+8(SB)/4, $0x3e088393
+DATA vecTanhP3<>+12(SB)/4, $0x3e088393
+DATA vecTanhP3<>+16(SB)/4, $0x3e088393
+DATA vecTanhP3<>+20(SB)/4, $0x3e088393
+DATA vecTanhP3<>+24(SB)/4, $0x3e088393
+DATA vecTanhP3<>+28(SB)/4, $0x3e088393
+GLOBL vecTanhP3<>(SB), RODATA|NOPTR, $32
+
+DATA vecTanhP4<>+0(SB)/4, $0xbeaaaa99
+DATA vecTanhP4<>+4(SB)/4, $0xbeaaaa99
+DATA vecTanhP4<>+8(SB)/4, $0xbeaaaa99
+DATA vecTanhP4<>+12(SB)/4, $0xbeaaaa99
+DATA vecTanhP4<>+16(SB)/4, $0xbeaaaa99
+DATA vecTanhP4<>+20(SB)/4, $0xbeaaaa99
+DATA vecTanhP4<>+24(SB)/4, $0xbeaaaa99
+DATA vecTanhP4<>+28(SB)/4, $0xbeaaaa99
+GLOBL vecTanhP4<>(SB), RODATA|NOPTR, $32
+
+DATA vecTanhSmall<>+0(SB)/4, $0x3f200000
+DATA vecTanhSmall<>+4(SB)/4, $0x3f200000
+DATA vecTanhSmall<>+8(SB)/4, $0x3f200000
+DATA vecTanhSmall<>+12(SB)/4, $0x3f200000
+DATA vecTanhSmall<>+16(SB)/4, $0x3f200000
+DATA vecTanhSmall<>+20(SB)/4, $0x3f200000
+DATA vecTanhSmall<>+24(SB)/4, $0x3f200000
+DATA vecTanhSmall<>+28(SB)/4, $0x3f200000
+GLOBL vecTanhSmall<>(SB), RODATA|NOPTR, $32
+
+// func BiasReLUAVX512(x []float32, bias []float32)
+// Requires: AVX, AVX512F
+TEXT ·BiasReLUAVX512(SB), NOSPLIT, $0-48
+	MOVQ x_len+8(FP), AX
+	MOVQ x_base+0(FP), CX
+	MOVQ bias_base+24(FP), DX
+
+loopN:
+	CMPQ    AX, $0x40
+	JL      loop1
+	VMOVUPS (CX), Z0
+	VMOVUPS (DX), Z1
+	VADDPS  Z1, Z0, Z0
+	VPXORD  Z2, Z2, Z2
+	VMAXPS  Z0, Z2, Z0
+	VADDPS  Z2, Z0, Z0
+	VMOVUPS Z0, (CX)
+	VMOVUPS 64(CX), Z0
+	VMOVUPS 64(DX), Z1
+	VADDPS  Z1, Z0, Z0
+	VPXORD  Z3, Z3, Z3
+	VMAXPS  Z0, Z3, Z0
+	VADDPS  Z3, Z0, Z0
+	VMOVUPS Z0, 64(CX)
+	VMOVUPS 128(CX), Z0
+	VMOVUPS 128(DX), Z1
+	VADDPS  Z1, Z0, Z0
+	VPXORD  Z4, Z4, Z4
+	VMAXPS  Z0, Z4, Z0
+	VADDPS  Z4, Z0, Z0
+	VMOVUPS Z0, 128(CX)
+	VMOVUPS 192(CX), Z0
+	VMOVUPS 192(DX), Z1
+	VADDPS  Z1, Z0, Z0
+	VPXORD  Z5, Z5, Z5
+	VMAXPS  Z0, Z5, Z0
+	VADDPS  Z5, Z0, Z0
+	VMOVUPS Z0, 192(CX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x40, AX
+	JMP     loopN
+
+loop1:
+	CMPQ    AX, $0x10
+	JL      tail
+	VMOVUPS (CX), Z0
+	VMOVUPS (DX), Z1
+	VADDPS  Z1, Z0, Z0
+	VPXORD  Z6, Z6, Z6
+	VMAXPS  Z0, Z6, Z0
+	VADDPS  Z6, Z0, Z0
+	VMOVUPS Z0, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x10, AX
+	JMP     loop1
+
+tail:
+	TESTQ     AX, AX
+	JZ        done
+	LEAQ      vecTailMask16<>+0(SB), BX
+	KMOVW     (BX)(AX*2), K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS.Z (DX), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VPXORD    Z7, Z7, Z7
+	VMAXPS    Z0, Z7, Z0
+	VADDPS    Z7, Z0, Z0
+	VMOVUPS   Z0, K1, (CX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func BiasLeakyReLUAVX512(x []float32, bias []float32, slope float32)
+// Requires: AVX, AVX512F
+TEXT ·BiasLeakyReLUAVX512(SB), NOSPLIT, $0-52
+	MOVQ         x_len+8(FP), AX
+	MOVQ         x_base+0(FP), CX
+	MOVQ         bias_base+24(FP), DX
+	VBROADCASTSS slope+48(FP), Z0
+
+loopN:
+	CMPQ        AX, $0x40
+	JL          loop1
+	VMOVUPS     (CX), Z1
+	VMOVUPS     (DX), Z2
+	VADDPS      Z2, Z1, Z1
+	VMULPS      Z0, Z1, Z2
+	VCMPPS.BCST $0x01, vecZero<>+0(SB), Z1, K1
+	VBLENDMPS   Z2, Z1, K1, Z1
+	VMOVUPS     Z1, (CX)
+	VMOVUPS     64(CX), Z1
+	VMOVUPS     64(DX), Z2
+	VADDPS      Z2, Z1, Z1
+	VMULPS      Z0, Z1, Z2
+	VCMPPS.BCST $0x01, vecZero<>+0(SB), Z1, K1
+	VBLENDMPS   Z2, Z1, K1, Z1
+	VMOVUPS     Z1, 64(CX)
+	VMOVUPS     128(CX), Z1
+	VMOVUPS     128(DX), Z2
+	VADDPS      Z2, Z1, Z1
+	VMULPS      Z0, Z1, Z2
+	VCMPPS.BCST $0x01, vecZero<>+0(SB), Z1, K1
+	VBLENDMPS   Z2, Z1, K1, Z1
+	VMOVUPS     Z1, 128(CX)
+	VMOVUPS     192(CX), Z1
+	VMOVUPS     192(DX), Z2
+	VADDPS      Z2, Z1, Z1
+	VMULPS      Z0, Z1, Z2
+	VCMPPS.BCST $0x01, vecZero<>+0(SB), Z1, K1
+	VBLENDMPS   Z2, Z1, K1, Z1
+	VMOVUPS     Z1, 192(CX)
+	ADDQ        $0x00000100, CX
+	ADDQ        $0x00000100, DX
+	SUBQ        $0x40, AX
+	JMP         loopN
+
+loop1:
+	CMPQ        AX, $0x10
+	JL          tail
+	VMOVUPS     (CX), Z1
+	VMOVUPS     (DX), Z2
+	VADDPS      Z2, Z1, Z1
+	VMULPS      Z0, Z1, Z2
+	VCMPPS.BCST $0x01, vecZero<>+0(SB), Z1, K1
+	VBLENDMPS   Z2, Z1, K1, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, DX
+	SUBQ        $0x10, AX
+	JMP         loop1
+
+tail:
+	TESTQ       AX, AX
+	JZ          done
+	LEAQ        vecTailMask16<>+0(SB), BX
+	KMOVW       (BX)(AX*2), K1
+	VMOVUPS.Z   (CX), K1, Z1
+	VMOVUPS.Z   (DX), K1, Z2
+	VADDPS      Z2, Z1, Z1
+	VMULPS      Z0, Z1, Z0
+	VCMPPS.BCST $0x01, vecZero<>+0(SB), Z1, K2
+	VBLENDMPS   Z0, Z1, K2, Z1
+	VMOVUPS     Z1, K1, (CX)
+
+done:
+	VZEROUPPER
+	RET
+
+DATA vecZero<>+0(SB)/4, $0x00000000
+DATA vecZero<>+4(SB)/4, $0x00000000
+DATA vecZero<>+8(SB)/4, $0x00000000
+DATA vecZero<>+12(SB)/4, $0x00000000
+DATA vecZero<>+16(SB)/4, $0x00000000
+DATA vecZero<>+20(SB)/4, $0x00000000
+DATA vecZero<>+24(SB)/4, $0x00000000
+DATA vecZero<>+28(SB)/4, $0x00000000
+GLOBL vecZero<>(SB), RODATA|NOPTR, $32
+
 // func GradSigmoidAVX512(d []float32, a []float32)
 // Requires: AVX, AVX512F
 TEXT ·GradSigmoidAVX512(SB), NOSPLIT, $0-48
@@ -591,6 +1159,257 @@ tail:
 	VMULPS       Z2, Z1, Z2
 	VMULPS       Z2, Z0, Z0
 	VMOVUPS      Z0, K1, (CX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func GradTanhAVX512(d []float32, a []float32)
+// Requires: AVX, AVX512F
+TEXT ·GradTanhAVX512(SB), NOSPLIT, $0-48
+	MOVQ d_len+8(FP), AX
+	MOVQ d_base+0(FP), CX
+	MOVQ a_base+24(FP), DX
+
+loopN:
+	CMPQ         AX, $0x40
+	JL           loop1
+	VMOVUPS      (CX), Z0
+	VMOVUPS      (DX), Z1
+	VBROADCASTSS vecOne<>+0(SB), Z2
+	VFNMADD231PS Z1, Z1, Z2
+	VMULPS       Z2, Z0, Z0
+	VMOVUPS      Z0, (CX)
+	VMOVUPS      64(CX), Z0
+	VMOVUPS      64(DX), Z1
+	VBROADCASTSS vecOne<>+0(SB), Z2
+	VFNMADD231PS Z1, Z1, Z2
+	VMULPS       Z2, Z0, Z0
+	VMOVUPS      Z0, 64(CX)
+	VMOVUPS      128(CX), Z0
+	VMOVUPS      128(DX), Z1
+	VBROADCASTSS vecOne<>+0(SB), Z2
+	VFNMADD231PS Z1, Z1, Z2
+	VMULPS       Z2, Z0, Z0
+	VMOVUPS      Z0, 128(CX)
+	VMOVUPS      192(CX), Z0
+	VMOVUPS      192(DX), Z1
+	VBROADCASTSS vecOne<>+0(SB), Z2
+	VFNMADD231PS Z1, Z1, Z2
+	VMULPS       Z2, Z0, Z0
+	VMOVUPS      Z0, 192(CX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, DX
+	SUBQ         $0x40, AX
+	JMP          loopN
+
+loop1:
+	CMPQ         AX, $0x10
+	JL           tail
+	VMOVUPS      (CX), Z0
+	VMOVUPS      (DX), Z1
+	VBROADCASTSS vecOne<>+0(SB), Z2
+	VFNMADD231PS Z1, Z1, Z2
+	VMULPS       Z2, Z0, Z0
+	VMOVUPS      Z0, (CX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SUBQ         $0x10, AX
+	JMP          loop1
+
+tail:
+	TESTQ        AX, AX
+	JZ           done
+	LEAQ         vecTailMask16<>+0(SB), BX
+	KMOVW        (BX)(AX*2), K1
+	VMOVUPS.Z    (CX), K1, Z0
+	VMOVUPS.Z    (DX), K1, Z1
+	VBROADCASTSS vecOne<>+0(SB), Z2
+	VFNMADD231PS Z1, Z1, Z2
+	VMULPS       Z2, Z0, Z0
+	VMOVUPS      Z0, K1, (CX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func GradReLUAVX512(d []float32, a []float32)
+// Requires: AVX, AVX512F
+TEXT ·GradReLUAVX512(SB), NOSPLIT, $0-48
+	MOVQ d_len+8(FP), AX
+	MOVQ d_base+0(FP), CX
+	MOVQ a_base+24(FP), DX
+
+loopN:
+	CMPQ        AX, $0x40
+	JL          loop1
+	VMOVUPS     (CX), Z0
+	VMOVUPS     (DX), Z1
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z1, K1
+	VMOVUPS.Z   Z0, K1, Z0
+	VMOVUPS     Z0, (CX)
+	VMOVUPS     64(CX), Z0
+	VMOVUPS     64(DX), Z1
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z1, K1
+	VMOVUPS.Z   Z0, K1, Z0
+	VMOVUPS     Z0, 64(CX)
+	VMOVUPS     128(CX), Z0
+	VMOVUPS     128(DX), Z1
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z1, K1
+	VMOVUPS.Z   Z0, K1, Z0
+	VMOVUPS     Z0, 128(CX)
+	VMOVUPS     192(CX), Z0
+	VMOVUPS     192(DX), Z1
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z1, K1
+	VMOVUPS.Z   Z0, K1, Z0
+	VMOVUPS     Z0, 192(CX)
+	ADDQ        $0x00000100, CX
+	ADDQ        $0x00000100, DX
+	SUBQ        $0x40, AX
+	JMP         loopN
+
+loop1:
+	CMPQ        AX, $0x10
+	JL          tail
+	VMOVUPS     (CX), Z0
+	VMOVUPS     (DX), Z1
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z1, K1
+	VMOVUPS.Z   Z0, K1, Z0
+	VMOVUPS     Z0, (CX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, DX
+	SUBQ        $0x10, AX
+	JMP         loop1
+
+tail:
+	TESTQ       AX, AX
+	JZ          done
+	LEAQ        vecTailMask16<>+0(SB), BX
+	KMOVW       (BX)(AX*2), K1
+	VMOVUPS.Z   (CX), K1, Z0
+	VMOVUPS.Z   (DX), K1, Z1
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z1, K2
+	VMOVUPS.Z   Z0, K2, Z0
+	VMOVUPS     Z0, K1, (CX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func GradLeakyReLUAVX512(d []float32, a []float32, slope float32)
+// Requires: AVX, AVX512F
+TEXT ·GradLeakyReLUAVX512(SB), NOSPLIT, $0-52
+	MOVQ         d_len+8(FP), AX
+	MOVQ         d_base+0(FP), CX
+	MOVQ         a_base+24(FP), DX
+	VBROADCASTSS slope+48(FP), Z0
+
+loopN:
+	CMPQ        AX, $0x40
+	JL          loop1
+	VMOVUPS     (CX), Z1
+	VMOVUPS     (DX), Z2
+	VMULPS      Z0, Z1, Z3
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z2, K1
+	VBLENDMPS   Z1, Z3, K1, Z1
+	VMOVUPS     Z1, (CX)
+	VMOVUPS     64(CX), Z1
+	VMOVUPS     64(DX), Z2
+	VMULPS      Z0, Z1, Z3
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z2, K1
+	VBLENDMPS   Z1, Z3, K1, Z1
+	VMOVUPS     Z1, 64(CX)
+	VMOVUPS     128(CX), Z1
+	VMOVUPS     128(DX), Z2
+	VMULPS      Z0, Z1, Z3
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z2, K1
+	VBLENDMPS   Z1, Z3, K1, Z1
+	VMOVUPS     Z1, 128(CX)
+	VMOVUPS     192(CX), Z1
+	VMOVUPS     192(DX), Z2
+	VMULPS      Z0, Z1, Z3
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z2, K1
+	VBLENDMPS   Z1, Z3, K1, Z1
+	VMOVUPS     Z1, 192(CX)
+	ADDQ        $0x00000100, CX
+	ADDQ        $0x00000100, DX
+	SUBQ        $0x40, AX
+	JMP         loopN
+
+loop1:
+	CMPQ        AX, $0x10
+	JL          tail
+	VMOVUPS     (CX), Z1
+	VMOVUPS     (DX), Z2
+	VMULPS      Z0, Z1, Z3
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z2, K1
+	VBLENDMPS   Z1, Z3, K1, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, DX
+	SUBQ        $0x10, AX
+	JMP         loop1
+
+tail:
+	TESTQ       AX, AX
+	JZ          done
+	LEAQ        vecTailMask16<>+0(SB), BX
+	KMOVW       (BX)(AX*2), K1
+	VMOVUPS.Z   (CX), K1, Z1
+	VMOVUPS.Z   (DX), K1, Z2
+	VMULPS      Z0, Z1, Z0
+	VCMPPS.BCST $0x0e, vecZero<>+0(SB), Z2, K2
+	VBLENDMPS   Z1, Z0, K2, Z1
+	VMOVUPS     Z1, K1, (CX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func ScaleAVX512(x []float32, s float32)
+// Requires: AVX, AVX512F
+TEXT ·ScaleAVX512(SB), NOSPLIT, $0-28
+	MOVQ         x_len+8(FP), AX
+	MOVQ         x_base+0(FP), CX
+	VBROADCASTSS s+24(FP), Z0
+
+loopN:
+	CMPQ    AX, $0x40
+	JL      loop1
+	VMOVUPS (CX), Z1
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, (CX)
+	VMOVUPS 64(CX), Z1
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, 64(CX)
+	VMOVUPS 128(CX), Z1
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, 128(CX)
+	VMOVUPS 192(CX), Z1
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, 192(CX)
+	ADDQ    $0x00000100, CX
+	SUBQ    $0x40, AX
+	JMP     loopN
+
+loop1:
+	CMPQ    AX, $0x10
+	JL      tail
+	VMOVUPS (CX), Z1
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, (CX)
+	ADDQ    $0x00000040, CX
+	SUBQ    $0x10, AX
+	JMP     loop1
+
+tail:
+	TESTQ     AX, AX
+	JZ        done
+	LEAQ      vecTailMask16<>+0(SB), DX
+	KMOVW     (DX)(AX*2), K1
+	VMOVUPS.Z (CX), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, (CX)
 
 done:
 	VZEROUPPER

@@ -54,6 +54,22 @@ func dstSrcFrame(dst, src []float32, _, _ float32) *x86sim.Frame {
 	return x86sim.NewFrame().Slice(dst).Slice(src)
 }
 
+// slopeFrame passes a as the slope of the leaky ReLU kernels.
+func slopeFrame(dst, src []float32, a, _ float32) *x86sim.Frame {
+	return x86sim.NewFrame().Slice(dst).Slice(src).Float32(a)
+}
+
+// activationTol is the error bound of an activation kernel within bound
+// ulp of float64 math, against the generic kernel that rounds float64
+// math (half an ulp more). A result below float32's smallest normal may
+// be 0 (e^-z overflows for z < -88.72).
+func activationTol(exact, bound float64) float64 {
+	if math.Abs(exact) < 0x1p-126 {
+		return 0x1p-126
+	}
+	return (bound + 0.5) * ulp(exact)
+}
+
 var vec512Ops = []vec512Op{
 	{
 		name:  "AddAVX512",
@@ -83,12 +99,39 @@ var vec512Ops = []vec512Op{
 		avx2:  func(dst, src []float32, _, _ float32) { BiasSigmoidAVX2(dst, src) },
 		generic: func(x, bias, _, _ float32) (float32, float64) {
 			exact := 1 / (1 + math.Exp(-float64(x+bias)))
-			if exact < 0x1p-126 {
-				// A result below float32's smallest normal may be 0:
-				// e^-z overflows for z < -88.72.
-				return float32(exact), 0x1p-126
+			return float32(exact), activationTol(exact, 2.2)
+		},
+	},
+	{
+		name:  "BiasTanhAVX512",
+		frame: dstSrcFrame,
+		avx2:  func(dst, src []float32, _, _ float32) { BiasTanhAVX2(dst, src) },
+		generic: func(x, bias, _, _ float32) (float32, float64) {
+			exact := math.Tanh(float64(x + bias))
+			return float32(exact), activationTol(exact, 1.3)
+		},
+	},
+	{
+		name:  "BiasReLUAVX512",
+		frame: dstSrcFrame,
+		avx2:  func(dst, src []float32, _, _ float32) { BiasReLUAVX2(dst, src) },
+		generic: func(x, bias, _, _ float32) (float32, float64) {
+			if z := x + bias; z > 0 || z != z {
+				return z, 0
 			}
-			return float32(exact), 2.7 * ulp(exact) // 2.2 ulp of exact, which generic rounds
+			return 0, 0
+		},
+	},
+	{
+		name:  "BiasLeakyReLUAVX512",
+		frame: slopeFrame,
+		avx2:  func(dst, src []float32, a, _ float32) { BiasLeakyReLUAVX2(dst, src, a) },
+		generic: func(x, bias, slope, _ float32) (float32, float64) {
+			z := x + bias
+			if z < 0 {
+				return slope * z, 0
+			}
+			return z, 0
 		},
 	},
 	{
@@ -97,6 +140,47 @@ var vec512Ops = []vec512Op{
 		avx2:  func(dst, src []float32, _, _ float32) { GradSigmoidAVX2(dst, src) },
 		generic: func(d, a, _, _ float32) (float32, float64) {
 			return d * (a * (1 - a)), 0
+		},
+	},
+	{
+		name:  "GradTanhAVX512",
+		frame: dstSrcFrame,
+		avx2:  func(dst, src []float32, _, _ float32) { GradTanhAVX2(dst, src) },
+		generic: func(d, a, _, _ float32) (float32, float64) {
+			// 1 - a*a fused: a*a is exact in float64, the difference
+			// rounded twice may be the float32 next to the FMA's.
+			want := d * float32(1-float64(a)*float64(a))
+			return want, 2 * ulp(float64(want))
+		},
+	},
+	{
+		name:  "GradReLUAVX512",
+		frame: dstSrcFrame,
+		avx2:  func(dst, src []float32, _, _ float32) { GradReLUAVX2(dst, src) },
+		generic: func(d, a, _, _ float32) (float32, float64) {
+			if a > 0 {
+				return d, 0
+			}
+			return 0, 0
+		},
+	},
+	{
+		name:  "GradLeakyReLUAVX512",
+		frame: slopeFrame,
+		avx2:  func(dst, src []float32, a, _ float32) { GradLeakyReLUAVX2(dst, src, a) },
+		generic: func(d, a, slope, _ float32) (float32, float64) {
+			if a > 0 {
+				return d, 0
+			}
+			return d * slope, 0
+		},
+	},
+	{
+		name:  "ScaleAVX512",
+		frame: func(dst, _ []float32, a, _ float32) *x86sim.Frame { return x86sim.NewFrame().Slice(dst).Float32(a) },
+		avx2:  func(dst, _ []float32, a, _ float32) { ScaleAVX2(dst, a) },
+		generic: func(x, _, s, _ float32) (float32, float64) {
+			return x * s, 0
 		},
 	},
 }
@@ -205,12 +289,13 @@ func closeToGeneric(got, want float32, tol float64) bool {
 	return math.Abs(float64(got)-float64(want)) <= tol
 }
 
-// TestBiasSigmoidAVX512Accuracy sweeps BiasSigmoidAVX512 over [-87, 87]
-// (every 1021st float32, all exponents: 2.2 million arguments), as
-// linalg's TestActivationAccuracy does for the kernels this machine runs,
-// and checks it against float64 math and, bit for bit, against
-// BiasSigmoidAVX2. Measured: 2.11 ulp at most (at -16.7), as for AVX2.
-func TestBiasSigmoidAVX512Accuracy(t *testing.T) {
+// TestActivationAVX512Accuracy sweeps the sigmoid and tanh kernels over
+// [-87, 87] (every 1021st float32, all exponents: 2.2 million arguments),
+// as linalg's TestActivationAccuracy does for the kernels this machine
+// runs, and checks them against float64 math and, bit for bit, against
+// their AVX2 twins. Measured: sigmoid 2.11 ulp at most (at -16.7), tanh
+// 1.24 ulp, as for AVX2.
+func TestActivationAVX512Accuracy(t *testing.T) {
 	p := loadVec512(t)
 	var zs []float32
 	for b := math.Float32bits(-87); b > 1<<31; b -= 1021 {
@@ -219,33 +304,45 @@ func TestBiasSigmoidAVX512Accuracy(t *testing.T) {
 	for b := uint32(0); math.Float32frombits(b) <= 87; b += 1021 {
 		zs = append(zs, math.Float32frombits(b))
 	}
-	got := append([]float32(nil), zs...)
 	zero := make([]float32, len(zs))
-	if _, err := p.Call("BiasSigmoidAVX512", x86sim.NewFrame().Slice(got).Slice(zero)); err != nil {
-		t.Fatal(err)
-	}
-	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
-		avx2 := append([]float32(nil), zs...)
-		BiasSigmoidAVX2(avx2, zero)
-		for i := range zs {
-			if math.Float32bits(got[i]) != math.Float32bits(avx2[i]) {
-				t.Fatalf("sigmoid(%g) = %g, the AVX2 kernel gives %g", zs[i], got[i], avx2[i])
+	for _, tc := range []struct {
+		name  string
+		avx2  func(x, bias []float32)
+		exact func(float64) float64
+		bound float64
+	}{
+		{"BiasSigmoidAVX512", BiasSigmoidAVX2, func(z float64) float64 { return 1 / (1 + math.Exp(-z)) }, 2.2},
+		{"BiasTanhAVX512", BiasTanhAVX2, math.Tanh, 1.3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := append([]float32(nil), zs...)
+			if _, err := p.Call(tc.name, x86sim.NewFrame().Slice(got).Slice(zero)); err != nil {
+				t.Fatal(err)
 			}
-		}
-	}
-	var worst float64
-	var worstZ float32
-	for i, z := range zs {
-		want := 1 / (1 + math.Exp(-float64(z)))
-		if want < 0x1p-126 {
-			continue // see TestVecAVX512Simulated
-		}
-		if e := ulpErr(got[i], want); e > worst {
-			worst, worstZ = e, z
-		}
-	}
-	t.Logf("max error of sigmoid over %d arguments: %.2f ulp at %g", len(zs), worst, worstZ)
-	if worst > 2.2 {
-		t.Errorf("sigmoid max error %.2f ulp at %g, want <= 2.2", worst, worstZ)
+			if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+				avx2 := append([]float32(nil), zs...)
+				tc.avx2(avx2, zero)
+				for i := range zs {
+					if math.Float32bits(got[i]) != math.Float32bits(avx2[i]) {
+						t.Fatalf("f(%g) = %g, the AVX2 kernel gives %g", zs[i], got[i], avx2[i])
+					}
+				}
+			}
+			var worst float64
+			var worstZ float32
+			for i, z := range zs {
+				want := tc.exact(float64(z))
+				if math.Abs(want) < 0x1p-126 {
+					continue // see activationTol
+				}
+				if e := ulpErr(got[i], want); e > worst {
+					worst, worstZ = e, z
+				}
+			}
+			t.Logf("max error over %d arguments: %.2f ulp at %g", len(zs), worst, worstZ)
+			if worst > tc.bound {
+				t.Errorf("max error %.2f ulp at %g, want <= %g", worst, worstZ, tc.bound)
+			}
+		})
 	}
 }

@@ -171,6 +171,45 @@ func sigmoidPS512(x VecVirtual) VecVirtual {
 	return r
 }
 
+// tanhPS512 is tanhPS on 16 lanes.
+func tanhPS512(x VecVirtual) VecVirtual {
+	ax := ZMM()
+	VPANDD_BCST(constU("AbsMask", 0x7fffffff), x, ax)
+	e := ZMM()
+	VADDPS(ax, ax, e)
+	e = expPS512(e)
+	VADDPS_BCST(constF("One", 1), e, e)
+	big := broadcastF("Two", 2)
+	VDIVPS(e, big, big)
+	one := broadcastF("One", 1)
+	VSUBPS(big, one, big) // 1 - 2/(e+1)
+	sign := ZMM()
+	VPANDD_BCST(constU("SignBit", 0x80000000), x, sign)
+	VPORD(sign, big, big)
+
+	z := ZMM()
+	VMULPS(x, x, z)
+	p := broadcastF("TanhP0", -5.70498872745e-3)
+	for i, c := range []float32{2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1} {
+		VFMADD213PS_BCST(constF(fmt.Sprintf("TanhP%d", i+1), c), z, p)
+	}
+	VMULPS(z, p, p)
+	VFMADD213PS(x, x, p) // p*x + x
+
+	small := K()
+	VCMPPS_BCST(U8(1), constF("TanhSmall", 0.625), ax, small) // |x| < 0.625
+	VBLENDMPS(p, big, small, big)
+	return big
+}
+
+// compareZero512 returns the opmask of the lanes of x that compare with
+// zero by predicate (1: x < 0, 0x0e: x > 0).
+func compareZero512(predicate uint8, x VecVirtual) Register {
+	k := K()
+	VCMPPS_BCST(U8(predicate), constF("Zero", 0), x, k)
+	return k
+}
+
 func vecAVX512() {
 	mapKernel512("AddAVX512", "func(dst, x []float32)", []string{
 		"AddAVX512 is AddAVX2 on 16 lanes:",
@@ -213,6 +252,57 @@ func vecAVX512() {
 		return sigmoidPS512(in[0])
 	})
 
+	mapKernel512("BiasTanhAVX512", "func(x, bias []float32)", []string{
+		"BiasTanhAVX512 is BiasTanhAVX2 on 16 lanes, with the same results:",
+		"",
+		"\tfor i := range x {",
+		"\t\tz := x[i] + bias[i]",
+		"\t\tx[i] = tanh(z) // within 1.3 ulp of float64 math",
+		"\t}",
+		"",
+		"len(bias) >= len(x) is the caller's to ensure.",
+	}, []string{"x", "bias"}, nil, func(in, _ []VecVirtual) VecVirtual {
+		VADDPS(in[1], in[0], in[0])
+		return tanhPS512(in[0])
+	})
+
+	mapKernel512("BiasReLUAVX512", "func(x, bias []float32)", []string{
+		"BiasReLUAVX512 is BiasReLUAVX2 on 16 lanes:",
+		"",
+		"\tfor i := range x {",
+		"\t\tz := x[i] + bias[i]",
+		"\t\tx[i] = max(z, 0) // NaN stays NaN, -0 becomes 0",
+		"\t}",
+		"",
+		"len(bias) >= len(x) is the caller's to ensure.",
+	}, []string{"x", "bias"}, nil, func(in, _ []VecVirtual) VecVirtual {
+		VADDPS(in[1], in[0], in[0])
+		zero := ZMM()
+		VPXORD(zero, zero, zero)
+		r := ZMM()
+		VMAXPS(in[0], zero, r) // 0 > z ? 0 : z, and z when z is NaN
+		VADDPS(zero, r, r)     // -0 + 0 = +0
+		return r
+	})
+
+	mapKernel512("BiasLeakyReLUAVX512", "func(x, bias []float32, slope float32)", []string{
+		"BiasLeakyReLUAVX512 is BiasLeakyReLUAVX2 on 16 lanes:",
+		"",
+		"\tfor i := range x {",
+		"\t\tz := x[i] + bias[i]",
+		"\t\tx[i] = z, or slope*z if z < 0",
+		"\t}",
+		"",
+		"len(bias) >= len(x) is the caller's to ensure.",
+	}, []string{"x", "bias"}, []string{"slope"}, func(in, sc []VecVirtual) VecVirtual {
+		z := in[0]
+		VADDPS(in[1], z, z)
+		s := ZMM()
+		VMULPS(sc[0], z, s)
+		VBLENDMPS(s, z, compareZero512(1, z), z)
+		return z
+	})
+
 	mapKernel512("GradSigmoidAVX512", "func(d, a []float32)", []string{
 		"GradSigmoidAVX512 is GradSigmoidAVX2 on 16 lanes:",
 		"",
@@ -226,6 +316,61 @@ func vecAVX512() {
 		VSUBPS(in[1], t, t)
 		VMULPS(t, in[1], t)
 		VMULPS(t, in[0], in[0])
+		return in[0]
+	})
+
+	mapKernel512("GradTanhAVX512", "func(d, a []float32)", []string{
+		"GradTanhAVX512 is GradTanhAVX2 on 16 lanes:",
+		"",
+		"\tfor i := range d {",
+		"\t\td[i] *= 1 - a[i]*a[i] // fused",
+		"\t}",
+		"",
+		"len(a) >= len(d) is the caller's to ensure.",
+	}, []string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
+		t := broadcastF("One", 1)
+		VFNMADD231PS(in[1], in[1], t)
+		VMULPS(t, in[0], in[0])
+		return in[0]
+	})
+
+	mapKernel512("GradReLUAVX512", "func(d, a []float32)", []string{
+		"GradReLUAVX512 is GradReLUAVX2 on 16 lanes:",
+		"",
+		"\tfor i := range d {",
+		"\t\td[i] = 0 unless a[i] > 0",
+		"\t}",
+		"",
+		"len(a) >= len(d) is the caller's to ensure.",
+	}, []string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
+		r := ZMM()
+		VMOVUPS_Z(in[0], compareZero512(0x0e, in[1]), r)
+		return r
+	})
+
+	mapKernel512("GradLeakyReLUAVX512", "func(d, a []float32, slope float32)", []string{
+		"GradLeakyReLUAVX512 is GradLeakyReLUAVX2 on 16 lanes:",
+		"",
+		"\tfor i := range d {",
+		"\t\td[i] *= slope unless a[i] > 0",
+		"\t}",
+		"",
+		"len(a) >= len(d) is the caller's to ensure.",
+	}, []string{"d", "a"}, []string{"slope"}, func(in, sc []VecVirtual) VecVirtual {
+		s := ZMM()
+		VMULPS(sc[0], in[0], s)
+		VBLENDMPS(in[0], s, compareZero512(0x0e, in[1]), in[0])
+		return in[0]
+	})
+
+	mapKernel512("ScaleAVX512", "func(x []float32, s float32)", []string{
+		"ScaleAVX512 is ScaleAVX2 on 16 lanes:",
+		"",
+		"\tfor i := range x {",
+		"\t\tx[i] *= s",
+		"\t}",
+	}, []string{"x"}, []string{"s"}, func(in, sc []VecVirtual) VecVirtual {
+		VMULPS(sc[0], in[0], in[0])
 		return in[0]
 	})
 }
