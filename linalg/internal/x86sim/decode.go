@@ -36,6 +36,10 @@ const (
 	opRET
 	opNOP // PREFETCHx: no architectural effect, never faults
 
+	// Scalar SSE loads and stores (MOVSS, MOVSD): they leave the bits of
+	// a register above its X part alone. inst.size is 4 or 8.
+	opMOVSX
+
 	// Vector and opmask instructions.
 	opVZEROUPPER
 	opVMOV // VMOVUPS, VMOVDQU, VMOVDQU32
@@ -69,6 +73,16 @@ const (
 	opVCMP       // VCMPPS into a vector (VEX) or an opmask (EVEX)
 	opVBLENDM    // VBLENDMPS
 	opVBLENDV    // VBLENDVPS
+	opVMOVSX     // VMOVSS, VMOVSD from and to memory; inst.size is 4 or 8
+	opVMOVMSK    // VMOVMSKPS
+	opVEXTRACT   // VEXTRACTF128, VEXTRACTF32X4, VEXTRACTF64X4; inst.size is the float32 lanes they move
+	opVPERMIL    // VPERMILPS by an immediate
+	opVCVTPS2PD
+	opVADDPD
+	opVHADDPD
+	opVFMADD132PD
+	opVFMADD213PD
+	opVFMADD231PD
 	opKMOV
 )
 
@@ -146,6 +160,19 @@ var mnemonics = func() map[string]mnemonic {
 	for name, size := range map[string]int8{"KMOVB": 1, "KMOVW": 2, "KMOVD": 4, "KMOVQ": 8} {
 		m[name] = mnemonic{op: opKMOV, size: size}
 	}
+	for name, mn := range map[string]mnemonic{
+		"MOVSS": {op: opMOVSX, size: 4}, "MOVSD": {op: opMOVSX, size: 8},
+		"VMOVSS": {op: opVMOVSX, size: 4}, "VMOVSD": {op: opVMOVSX, size: 8},
+		"VEXTRACTF128": {op: opVEXTRACT, size: 4}, "VEXTRACTF32X4": {op: opVEXTRACT, size: 4},
+		"VEXTRACTF64X4": {op: opVEXTRACT, size: 8},
+		"VMOVMSKPS":     {op: opVMOVMSK}, "VPERMILPS": {op: opVPERMIL},
+		// float64 lanes, without opmasks: a mask bit would stand for two
+		// of the simulator's float32 lanes.
+		"VXORPD": {op: opVXOR}, "VADDPD": {op: opVADDPD}, "VHADDPD": {op: opVHADDPD}, "VCVTPS2PD": {op: opVCVTPS2PD},
+		"VFMADD132PD": {op: opVFMADD132PD}, "VFMADD213PD": {op: opVFMADD213PD}, "VFMADD231PD": {op: opVFMADD231PD},
+	} {
+		m[name] = mn
+	}
 	return m
 }()
 
@@ -164,6 +191,7 @@ func (p *parser) inst(line int, text, name string, argText []string) inst {
 		return invalid(in, fmt.Errorf("instruction %s: %w", base, ErrUnsupported))
 	}
 	in.op, in.size, in.cond = mn.op, mn.size, mn.cond
+	in.pd = strings.HasSuffix(base, "PD") && base != "VMOVSD" // float64 lanes
 	if suffixes != "" {
 		for _, s := range strings.Split(suffixes, ".") {
 			switch s {
@@ -320,6 +348,23 @@ func (in *inst) check() error {
 		if err := in.forms(vecOnly, vecMem, vecOnly, vecOnly); err != nil {
 			return err
 		}
+	case opVADDPD, opVHADDPD, opVFMADD132PD, opVFMADD213PD, opVFMADD231PD:
+		if err := in.forms(vecMem, vecOnly, vecOnly); err != nil {
+			return err
+		}
+	case opVPERMIL:
+		if err := in.forms(immOnly, vecOnly, vecOnly); err != nil {
+			return err
+		}
+		if uint64(in.args[0].imm) > 0xff {
+			return fmt.Errorf("immediate %#x out of range", in.args[0].imm)
+		}
+	case opVMOVMSK:
+		if err := in.forms(vecOnly, gprOnly); err != nil {
+			return err
+		}
+	case opMOVSX, opVMOVSX, opVEXTRACT, opVCVTPS2PD:
+		return in.checkNarrowing()
 	case opVPSLLD, opVPSRLD, opVPSRAD:
 		if err := in.forms(immOnly, vecOnly, vecOnly); err != nil {
 			return err
@@ -367,8 +412,11 @@ func (in *inst) checkVector() error {
 		}
 		evex = evex || a.reg >= 16 || a.lanes == 16
 	}
+	if in.pd && (in.mask != 0 || in.zero || in.bcst) {
+		return fmt.Errorf("opmasks and broadcasts on float64 lanes")
+	}
 	switch {
-	case evex && (in.op == opVMASKMOVPS || in.op == opVROUND || in.op == opVBLENDV):
+	case evex && (in.op == opVMASKMOVPS || in.op == opVROUND || in.op == opVBLENDV || in.op == opVMOVMSK || in.op == opVHADDPD):
 		return fmt.Errorf("no EVEX form")
 	case evex && in.op == opVCMP && in.args[3].kind == kVec:
 		return fmt.Errorf("VCMPPS writes an opmask in its EVEX form")
@@ -383,6 +431,53 @@ func (in *inst) checkVector() error {
 	if in.bcst && (src.kind != kMem || in.op == opVMOV || in.op == opVBROADCASTSS) {
 		return fmt.Errorf(".BCST needs an arithmetic instruction with a memory source")
 	}
+	return nil
+}
+
+// checkNarrowing checks the instructions whose operands have different
+// widths, none of which takes an opmask or .BCST here, and sets in.lanes
+// to the destination's width (the source's for a store).
+func (in *inst) checkNarrowing() error {
+	if in.mask != 0 || in.zero || in.bcst {
+		return fmt.Errorf("opmasks and broadcasts on %s", in.text)
+	}
+	var src, dst operand
+	switch in.op {
+	case opMOVSX, opVMOVSX:
+		if err := in.forms(vecMem, vecMem); err != nil {
+			return err
+		}
+		src, dst = in.args[0], in.args[1]
+		v := src
+		if dst.kind == kVec {
+			v = dst
+		}
+		if v.kind != kVec || v.lanes != 4 || (in.op == opMOVSX && v.reg >= 16) {
+			return fmt.Errorf("a scalar move between memory and an X register")
+		}
+		in.lanes = 4
+		return nil
+	case opVEXTRACT:
+		if err := in.forms(immOnly, vecOnly, vecOnly); err != nil {
+			return err
+		}
+		src, dst = in.args[1], in.args[2]
+		if dst.lanes != in.size || src.lanes <= in.size || uint64(in.args[0].imm) >= uint64(src.lanes/in.size) {
+			return fmt.Errorf("extract of %d lanes from %d lanes, part %d", dst.lanes, src.lanes, in.args[0].imm)
+		}
+		if strings.HasPrefix(in.text, "VEXTRACTF128") && (src.lanes != 8 || src.reg >= 16 || dst.reg >= 16) {
+			return fmt.Errorf("VEXTRACTF128 has only a VEX form, from a Y register")
+		}
+	case opVCVTPS2PD:
+		if err := in.forms(vecMem, vecOnly); err != nil {
+			return err
+		}
+		src, dst = in.args[0], in.args[1]
+		if src.kind == kVec && src.lanes != max(4, dst.lanes/2) {
+			return fmt.Errorf("conversion of %d float32 lanes into %d float64s", src.lanes, dst.lanes/2)
+		}
+	}
+	in.lanes = dst.lanes
 	return nil
 }
 

@@ -33,6 +33,16 @@ func TestCallErrors(t *testing.T) {
 		{"VROUNDPS immediate", "VROUNDPS $0x10, Y1, Y2", ErrUnsupported, "VROUNDPS $0x10"},
 		{"VCMPPS into a Z register", "VCMPPS $1, Z1, Z2, Z3", ErrUnsupported, "VCMPPS $1, Z1, Z2, Z3"},
 		{"VCMPPS predicate", "VCMPPS $32, Y1, Y2, Y3", ErrUnsupported, "VCMPPS $32"},
+		{"VADDPD under an opmask", "VADDPD Z1, Z2, K1, Z3", ErrUnsupported, "VADDPD Z1"},
+		{"VADDPD.BCST", "VADDPD.BCST (SI), Z2, Z3", ErrUnsupported, "VADDPD.BCST"},
+		{"VHADDPD on Z", "VHADDPD Z1, Z2, Z3", ErrUnsupported, "VHADDPD Z1"},
+		{"VEXTRACTF128 from Z", "VEXTRACTF128 $1, Z1, X2", ErrUnsupported, "VEXTRACTF128 $1, Z1"},
+		{"VEXTRACTF64X4 part 2", "VEXTRACTF64X4 $2, Z1, Y2", ErrUnsupported, "VEXTRACTF64X4 $2"},
+		{"VEXTRACTF32X4 under an opmask", "VEXTRACTF32X4 $1, Z1, K1, X2", ErrUnsupported, "VEXTRACTF32X4"},
+		{"VCVTPS2PD widths", "VCVTPS2PD Y1, Y2", ErrUnsupported, "VCVTPS2PD Y1, Y2"},
+		{"MOVSS into Y", "MOVSS (SI), Y1", ErrUnsupported, "MOVSS (SI), Y1"},
+		{"MOVSS into X16", "MOVSS (SI), X16", ErrUnsupported, "MOVSS (SI), X16"},
+		{"VMOVMSKPS of Z", "VMOVMSKPS Z1, AX", ErrUnsupported, "VMOVMSKPS Z1"},
 		{"VCMPPS.BCST into a vector", "VCMPPS.BCST $1, (SI), Y1, Y2", ErrUnsupported, "VCMPPS.BCST"},
 		{"VCMPPS.Z into an opmask", "VCMPPS.Z $1, Z1, Z2, K1, K2", ErrUnsupported, "VCMPPS.Z"},
 		{"VBLENDVPS under an opmask", "VBLENDVPS Y1, Y2, Y3, K1, Y4", ErrUnsupported, "VBLENDVPS"},
@@ -150,6 +160,33 @@ start: MOVQ out_base+0(FP), DI /* inline */ // and trailing
 		if got := bitsOf(out[i]); got != w {
 			t.Errorf("out[%d] = %#x, want %#x", i, got, w)
 		}
+	}
+}
+
+// TestFrameResults checks that results follow the arguments at an offset
+// aligned to 8, and that Call stores them.
+func TestFrameResults(t *testing.T) {
+	src := `TEXT ·f(SB), NOSPLIT, $0-40
+	MOVQ $0x4000000000000000, AX
+	MOVQ AX, ret+32(FP)
+	RET
+TEXT ·g(SB), NOSPLIT, $0-32
+	MOVL $0x40400000, AX
+	MOVL AX, ret+24(FP)
+	MOVL AX, ret1+28(FP)
+	RET
+`
+	p, err := Parse("results.s", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f64 float64
+	var f32a, f32b float32 = 1, 1
+	if _, err := p.Call("f", NewFrame().Slice(nil).Float32(1).Float64Result(&f64)); err != nil || f64 != 2 {
+		t.Errorf("f: result %g, err %v; want 2, nil", f64, err)
+	}
+	if _, err := p.Call("g", NewFrame().Slice(nil).Float32Result(&f32a).Float32Result(&f32b)); err != nil || f32a != 3 || f32b != 3 {
+		t.Errorf("g: results %g %g, err %v; want 3 3, nil", f32a, f32b, err)
 	}
 }
 

@@ -77,6 +77,15 @@ func filled(n int, v float32, rest ...uint32) []uint32 {
 	return append(b, rest...)
 }
 
+// doubles returns the bit patterns of float64s, two words each.
+func doubles(vs ...float64) []uint32 {
+	var b []uint32
+	for _, v := range vs {
+		b = append(b, q(math.Float64bits(v))...)
+	}
+	return b
+}
+
 // q returns a 64-bit value as two little-endian words.
 func q(v uint64) []uint32 { return []uint32{uint32(v), uint32(v >> 32)} }
 
@@ -282,6 +291,23 @@ func TestVectorInstructions(t *testing.T) {
 			append(append(fl(1, 2), filled(13, 7)...), bitsOf(16))},
 		{"VBLENDMPS.Z", seven + " MOVL $0x8003, AX\n KMOVW AX, K1\n VMOVUPS (SI), Z1\n VBLENDMPS.Z Z1, Z0, K1, Z2\n VMOVUPS Z2, (DI)", nil,
 			append(append(fl(1, 2), make([]uint32, 13)...), bitsOf(16))},
+		{"MOVSS load keeps the upper register", "VMOVUPS (SI), Z1\n MOVSS 8(SI), X1\n VMOVUPS Z1, (DI)", nil,
+			append(fl(3, 0, 0, 0), count(16)[4:]...)},
+		{"VMOVSS load zeroes the register", "VMOVUPS (SI), Z1\n VMOVSS 8(SI), X1\n VMOVUPS Z1, (DI)", nil, append(fl(3), make([]uint32, 15)...)},
+		{"VMOVSD load, MOVSD and VMOVSS store", "VMOVSD 8(SI), X1\n MOVSD X1, 4(DI)\n VMOVSS X1, 16(DI)", nil, fl(0, 3, 4, 0, 3, 0)},
+		{"VMOVMSKPS zero-extends", "VMOVDQU tbl<>(SB), X1\n MOVQ $-1, AX\n VMOVMSKPS X1, AX\n MOVQ AX, (DI)", nil, q(12)},
+		{"VEXTRACTF64X4 VEXTRACTF32X4 VEXTRACTF128", "VMOVUPS (SI), Z1\n VMOVUPS Z1, Z2\n VEXTRACTF64X4 $1, Z1, Y2\n VEXTRACTF32X4 $2, Z1, X3\n" +
+			" VEXTRACTF128 $1, Y2, X4\n VMOVUPS Y2, (DI)\n VMOVUPS X3, 32(DI)\n VMOVUPS X4, 48(DI)\n VMOVUPS Z2, 64(DI)", nil,
+			append(append(append(count(16)[8:], count(12)[8:]...), count(16)[12:]...), append(count(16)[8:], make([]uint32, 8)...)...)},
+		{"VPERMILPS", "VMOVUPS (SI), Z1\n VPERMILPS $0x1b, Z1, Z2\n MOVL $0x00f0, AX\n KMOVW AX, K1\n VPERMILPS.Z $0x00, Z1, K1, Z3\n" +
+			" VMOVUPS Y2, (DI)\n VMOVUPS Y3, 32(DI)", nil, append(fl(4, 3, 2, 1, 8, 7, 6, 5), append(make([]uint32, 4), filled(4, 5)...)...)},
+		{"VCVTPS2PD", "VMOVUPS (SI), X1\n VCVTPS2PD X1, Y2\n VCVTPS2PD 4(SI), Z3\n VMOVUPS Y2, (DI)\n VMOVUPS X3, 32(DI)", nil,
+			doubles(1, 2, 3, 4, 2, 3)},
+		{"VADDPD VFMADD231PD VHADDPD", "VMOVUPS (SI), X1\n VCVTPS2PD X1, Y2\n VADDPD Y2, Y2, Y3\n VFMADD231PD Y2, Y2, Y3\n VHADDPD Y3, Y2, Y4\n" +
+			" VMOVUPS Y3, (DI)\n VMOVUPS Y4, 32(DI)", nil, doubles(3, 8, 15, 24, 3, 11, 7, 39)},
+		{"VFMADD213PD VFMADD132PD mem", "VMOVUPS (SI), X1\n VCVTPS2PD X1, Y2\n VMOVUPS Y2, (DI)\n VMOVUPS Y2, Y5\n VMOVUPS Y2, Y6\n" +
+			" VFMADD213PD (DI), Y2, Y5\n VFMADD132PD (DI), Y5, Y6\n VMOVUPS Y5, (DI)\n VMOVUPS Y6, 32(DI)", nil, doubles(2, 6, 12, 20, 3, 10, 21, 36)},
+		{"VXORPD", "VMOVUPS (SI), Z1\n VXORPD Z1, Z1, Z1\n VMOVUPS Z1, (DI)", filled(16, 1), make([]uint32, 16)},
 		{"VBLENDVPS mem", "VMOVDQU tbl<>(SB), X1\n VBROADCASTSS (SI), X2\n VBLENDVPS X1, 16(SI), X2, X3\n VMOVUPS X3, (DI)", nil, fl(1, 1, 7, 8)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

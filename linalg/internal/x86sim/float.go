@@ -239,3 +239,51 @@ func compareLane(pred uint8, src1, src2 uint32) bool {
 	}
 	return true // TRUE_UQ
 }
+
+// float64 arithmetic for the instructions on float64 lanes, with the same
+// NaN rules as float32's.
+
+const (
+	quietBit64   = 1 << 51
+	defaultNaN64 = 0xfff8000000000000
+)
+
+func isNaN64(x uint64) bool { return x&^(1<<63) > 0x7ff0000000000000 }
+
+func f64(x uint64) float64 { return math.Float64frombits(x) }
+
+// nan64 is the NaN result of a float64 operation: the first NaN of xs,
+// quieted, or the default NaN.
+func nan64(xs ...uint64) uint64 {
+	for _, x := range xs {
+		if isNaN64(x) {
+			return x | quietBit64
+		}
+	}
+	return defaultNaN64
+}
+
+// add64 is VADDPD's src1 + src2.
+func add64(src1, src2 uint64) uint64 {
+	if r := math.Float64bits(f64(src1) + f64(src2)); !isNaN64(r) {
+		return r
+	}
+	return nan64(src1, src2)
+}
+
+// fma64 is a*b+c rounded once, NaNs chosen as fmaLane does.
+func fma64(a, b, c uint64) uint64 {
+	if r := math.Float64bits(math.FMA(f64(a), f64(b), f64(c))); !isNaN64(r) {
+		return r
+	}
+	return nan64(a, b, c)
+}
+
+// widen is VCVTPS2PD of one lane: exact, and a NaN quieted with its sign
+// and payload kept (in the high bits of float64's).
+func widen(x uint32) uint64 {
+	if isNaN32(x) {
+		return uint64(x>>31)<<63 | 0x7ff<<52 | quietBit64 | uint64(x&0x7fffff)<<29
+	}
+	return math.Float64bits(float64(f32(x)))
+}

@@ -309,3 +309,30 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+func TestFloat64Lanes(t *testing.T) {
+	const qnan, snan = 0x7ff8000000000001, 0xfff0000000000002
+	one, two := math.Float64bits(1), math.Float64bits(2)
+	for _, tc := range []struct {
+		name      string
+		got, want uint64
+	}{
+		{"widen 1.5", widen(bitsOf(1.5)), math.Float64bits(1.5)},
+		{"widen -0", widen(0x80000000), 1 << 63},
+		{"widen a subnormal", widen(1), math.Float64bits(0x1p-149)},
+		{"widen -Inf", widen(0xff800000), math.Float64bits(math.Inf(-1))},
+		{"widen quiets a signalling NaN, keeping sign and payload", widen(0xff812345), 0xfff8000000000000 | 0x12345<<29},
+		{"add64", add64(one, two), math.Float64bits(3)},
+		{"add64 src1 NaN first", add64(qnan, snan), qnan},
+		{"add64 src2 NaN quieted", add64(one, snan), snan | quietBit64},
+		{"add64 Inf-Inf", add64(math.Float64bits(math.Inf(1)), math.Float64bits(math.Inf(-1))), defaultNaN64},
+		{"fma64 rounds once", fma64(math.Float64bits(1+0x1p-30), math.Float64bits(1-0x1p-30), math.Float64bits(-1)), math.Float64bits(-0x1p-60)},
+		{"fma64 a before b and c", fma64(snan, qnan, qnan), snan | quietBit64},
+		{"fma64 b before c", fma64(one, qnan, snan), qnan},
+		{"fma64 Inf*0+1", fma64(math.Float64bits(math.Inf(1)), 0, one), defaultNaN64},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %#016x, want %#016x", tc.name, tc.got, tc.want)
+		}
+	}
+}

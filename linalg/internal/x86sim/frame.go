@@ -13,11 +13,21 @@ import (
 //
 //	f := x86sim.NewFrame().Int(k).Float32(alpha).Slice(a)
 //
-// A Frame is not modified by Call (the kernel works on a copy), so it can
-// be reused.
+// A function's results follow its arguments: declare them last, with
+// Float32Result and Float64Result. A Frame is not modified by Call (the
+// kernel works on a copy, and the results are stored where the result
+// declarations say), so it can be reused.
 type Frame struct {
-	buf    []byte
-	slices []frameSlice
+	buf     []byte
+	slices  []frameSlice
+	results []frameResult
+}
+
+// A frameResult is a result: its offset in the frame and where Call
+// stores its value.
+type frameResult struct {
+	off   int
+	store func(b []byte)
 }
 
 // A frameSlice is a slice argument: its header's offset in the frame and
@@ -54,6 +64,30 @@ func (f *Frame) Slice(s []float32) *Frame {
 	f.word(uint64(len(s)))
 	f.word(uint64(cap(s)))
 	return f
+}
+
+// Float32Result declares a float32 result; Call stores the value the
+// kernel leaves in it in *dst when the kernel returns.
+func (f *Frame) Float32Result(dst *float32) *Frame {
+	f.result(4, func(b []byte) { *dst = math.Float32frombits(binary.LittleEndian.Uint32(b)) })
+	return f
+}
+
+// Float64Result declares a float64 result, as Float32Result does.
+func (f *Frame) Float64Result(dst *float64) *Frame {
+	f.result(8, func(b []byte) { *dst = math.Float64frombits(binary.LittleEndian.Uint64(b)) })
+	return f
+}
+
+// result appends a result slot of size bytes. The first result is
+// aligned to 8, as ABI0 places results after the arguments.
+func (f *Frame) result(size int, store func([]byte)) {
+	if len(f.results) == 0 {
+		f.align(8)
+	}
+	f.align(size)
+	f.results = append(f.results, frameResult{off: len(f.buf), store: store})
+	f.buf = append(f.buf, make([]byte, size)...)
 }
 
 // Size is the size of the frame in bytes, as the argument size of a TEXT

@@ -53,8 +53,9 @@ const (
 )
 
 // Call runs the function name (with or without its package's middle dot)
-// with the arguments in f until it returns, and reports the number of
-// instructions it executed.
+// with the arguments in f until it returns, stores its results where f's
+// result declarations say, and reports the number of instructions it
+// executed.
 //
 // The instructions are MOV, ADD, SUB, AND, OR, XOR, CMP, TEST, SHL, SHR,
 // SAR, INC, DEC, NEG, NOT, LEA, IMUL and IMUL3 with Q and L suffixes (L
@@ -69,9 +70,13 @@ const (
 // AVX-512 opmasks (merging, or zeroing with .Z) and embedded broadcast
 // (.BCST), and VPSLLD, VPSRLD and VPSRAD by an immediate; VCMPPS into a
 // vector (X and Y) or, with opmasks and .BCST, into an opmask; VBLENDMPS
-// on registers; on X and Y registers VROUNDPS, VBLENDVPS and VMASKMOVPS
-// loads and stores; KMOVB, KMOVW, KMOVD and KMOVQ between opmask
-// registers, general registers and memory. Floating-point instructions compute as under the default MXCSR:
+// and VPERMILPS by an immediate on registers; on X and Y registers
+// VROUNDPS, VBLENDVPS, VMOVMSKPS and VMASKMOVPS loads and stores;
+// VEXTRACTF128, VEXTRACTF32X4 and VEXTRACTF64X4 between registers;
+// MOVSS, MOVSD, VMOVSS and VMOVSD loads and stores; on float64 lanes,
+// without opmasks, VXORPD, VADDPD, VHADDPD (X and Y), VCVTPS2PD,
+// VFMADD132PD, VFMADD213PD and VFMADD231PD; KMOVB, KMOVW, KMOVD and KMOVQ
+// between opmask registers, general registers and memory. Floating-point instructions compute as under the default MXCSR:
 // round to nearest even, no flush to zero, exceptions masked.
 //
 // Call returns an error wrapping ErrNoFunction, ErrFrame, ErrUnsupported,
@@ -98,6 +103,9 @@ func (p *Program) Call(name string, f *Frame) (int64, error) {
 	steps, at, err := m.run(fn.code, maxSteps)
 	switch {
 	case err == nil:
+		for _, r := range f.results {
+			r.store(m.regions[1].data[r.off:])
+		}
 		return steps, nil
 	case at == nil:
 		return steps, fmt.Errorf("x86sim: %s:%d: %s: %w", p.file, fn.line, fn.name, err)
@@ -406,6 +414,18 @@ func (m *machine) exec(in *inst) {
 		m.blendm(in)
 	case opVBLENDV:
 		m.blendv(in)
+	case opMOVSX, opVMOVSX:
+		m.movsx(in)
+	case opVMOVMSK:
+		m.movmsk(in)
+	case opVEXTRACT:
+		m.extract(in)
+	case opVPERMIL:
+		m.permil(in)
+	case opVCVTPS2PD:
+		m.cvtps2pd(in)
+	case opVADDPD, opVHADDPD, opVFMADD132PD, opVFMADD213PD, opVFMADD231PD:
+		m.arithPD(in)
 	default:
 		m.arith(in)
 	}

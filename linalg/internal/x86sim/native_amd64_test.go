@@ -30,22 +30,28 @@ func nativeAVX2() (avx2Kernels, bool) {
 
 // nativeVecAVX2 returns the committed AVX2 vector kernel called name
 // behind vecKernel's signature, if this CPU runs it.
-func nativeVecAVX2(name string) (func(dst, src []float32, a, b float32), bool) {
+func nativeVecAVX2(name string) (func(dst, src []float32, a, b float32) vecResult, bool) {
 	if !cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
 		return nil, false
 	}
-	f, ok := map[string]func(dst, src []float32, a, b float32){
-		"AddAVX2":           func(dst, src []float32, _, _ float32) { asm.AddAVX2(dst, src) },
-		"AxpbyAVX2":         func(dst, src []float32, a, b float32) { asm.AxpbyAVX2(a, dst, b, src) },
-		"BiasSigmoidAVX2":   func(dst, src []float32, _, _ float32) { asm.BiasSigmoidAVX2(dst, src) },
-		"BiasTanhAVX2":      func(dst, src []float32, _, _ float32) { asm.BiasTanhAVX2(dst, src) },
-		"BiasReLUAVX2":      func(dst, src []float32, _, _ float32) { asm.BiasReLUAVX2(dst, src) },
-		"BiasLeakyReLUAVX2": func(dst, src []float32, a, _ float32) { asm.BiasLeakyReLUAVX2(dst, src, a) },
-		"GradSigmoidAVX2":   func(dst, src []float32, _, _ float32) { asm.GradSigmoidAVX2(dst, src) },
-		"GradTanhAVX2":      func(dst, src []float32, _, _ float32) { asm.GradTanhAVX2(dst, src) },
-		"GradReLUAVX2":      func(dst, src []float32, _, _ float32) { asm.GradReLUAVX2(dst, src) },
-		"GradLeakyReLUAVX2": func(dst, src []float32, a, _ float32) { asm.GradLeakyReLUAVX2(dst, src, a) },
-		"ScaleAVX2":         func(dst, _ []float32, a, _ float32) { asm.ScaleAVX2(dst, a) },
+	none := func(f func(dst, src []float32, a, b float32)) func(dst, src []float32, a, b float32) vecResult {
+		return func(dst, src []float32, a, b float32) vecResult { f(dst, src, a, b); return vecResult{} }
+	}
+	f, ok := map[string]func(dst, src []float32, a, b float32) vecResult{
+		"AddAVX2":           none(func(dst, src []float32, _, _ float32) { asm.AddAVX2(dst, src) }),
+		"AxpbyAVX2":         none(func(dst, src []float32, a, b float32) { asm.AxpbyAVX2(a, dst, b, src) }),
+		"BiasSigmoidAVX2":   none(func(dst, src []float32, _, _ float32) { asm.BiasSigmoidAVX2(dst, src) }),
+		"BiasTanhAVX2":      none(func(dst, src []float32, _, _ float32) { asm.BiasTanhAVX2(dst, src) }),
+		"BiasReLUAVX2":      none(func(dst, src []float32, _, _ float32) { asm.BiasReLUAVX2(dst, src) }),
+		"BiasLeakyReLUAVX2": none(func(dst, src []float32, a, _ float32) { asm.BiasLeakyReLUAVX2(dst, src, a) }),
+		"GradSigmoidAVX2":   none(func(dst, src []float32, _, _ float32) { asm.GradSigmoidAVX2(dst, src) }),
+		"GradTanhAVX2":      none(func(dst, src []float32, _, _ float32) { asm.GradTanhAVX2(dst, src) }),
+		"GradReLUAVX2":      none(func(dst, src []float32, _, _ float32) { asm.GradReLUAVX2(dst, src) }),
+		"GradLeakyReLUAVX2": none(func(dst, src []float32, a, _ float32) { asm.GradLeakyReLUAVX2(dst, src, a) }),
+		"ScaleAVX2":         none(func(dst, _ []float32, a, _ float32) { asm.ScaleAVX2(dst, a) }),
+		"MaxAVX2":           func(dst, _ []float32, _, _ float32) vecResult { return vecResult{f32: asm.MaxAVX2(dst)} },
+		"ExpShiftSumAVX2":   func(dst, _ []float32, a, _ float32) vecResult { return vecResult{f64: asm.ExpShiftSumAVX2(dst, a)} },
+		"SumSquaresAVX2":    func(dst, _ []float32, _, _ float32) vecResult { return vecResult{f64: asm.SumSquaresAVX2(dst)} },
 	}[name]
 	return f, ok
 }

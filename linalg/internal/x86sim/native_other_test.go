@@ -6,4 +6,6 @@ package x86sim
 func nativeAVX2() (avx2Kernels, bool) { return avx2Kernels{}, false }
 
 // nativeVecAVX2 reports that the AVX2 vector kernels are not built here.
-func nativeVecAVX2(string) (func(dst, src []float32, a, b float32), bool) { return nil, false }
+func nativeVecAVX2(string) (func(dst, src []float32, a, b float32) vecResult, bool) {
+	return nil, false
+}

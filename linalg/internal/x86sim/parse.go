@@ -13,10 +13,11 @@ import (
 // execution only dispatches on op.
 type inst struct {
 	op     opcode
-	size   int8 // operand size in bytes of integer and KMOV instructions
+	size   int8 // operand size in bytes of integer, KMOV and scalar moves; the lanes VEXTRACT moves
 	cond   cond // condition of a conditional jump
 	mask   uint8
 	zero   bool  // .Z: zero the masked-off lanes instead of merging
+	pd     bool  // the lanes are float64s, pairs of the simulator's float32 lanes
 	bcst   bool  // .BCST: the memory operand is one float32 for all lanes
 	lanes  int8  // vector length in float32 lanes: 4 (X), 8 (Y) or 16 (Z)
 	nargs  int8  // operands in args, in Go order (sources first)

@@ -2,6 +2,7 @@ package x86sim
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -13,33 +14,51 @@ import (
 // semantics the AVX-512 kernels rely on.
 
 // A vecKernel is one of the AVX2 vector kernels behind one signature:
-// dst is updated from src (bias, x or a), and a and b are the scalars the
-// kernel takes, if any.
+// dst is updated from src (bias, x or a), a and b are the scalars the
+// kernel takes, if any, and its result, if any, goes to res.
 type vecKernel struct {
-	name  string
-	frame func(dst, src []float32, a, b float32) *Frame
+	name   string
+	frame  func(dst, src []float32, a, b float32, res *vecResult) *Frame
+	minLen int // the shortest dst the kernel takes
 }
 
-func twoSlices(dst, src []float32, _, _ float32) *Frame { return NewFrame().Slice(dst).Slice(src) }
+// vecResult holds a kernel's result.
+type vecResult struct {
+	f32 float32
+	f64 float64
+}
 
-func slope(dst, src []float32, a, _ float32) *Frame {
+func twoSlices(dst, src []float32, _, _ float32, _ *vecResult) *Frame {
+	return NewFrame().Slice(dst).Slice(src)
+}
+
+func slope(dst, src []float32, a, _ float32, _ *vecResult) *Frame {
 	return NewFrame().Slice(dst).Slice(src).Float32(a)
 }
 
 var vecKernels = []vecKernel{
-	{"AddAVX2", twoSlices},
-	{"AxpbyAVX2", func(dst, src []float32, a, b float32) *Frame {
+	{"AddAVX2", twoSlices, 0},
+	{"AxpbyAVX2", func(dst, src []float32, a, b float32, _ *vecResult) *Frame {
 		return NewFrame().Float32(a).Slice(dst).Float32(b).Slice(src)
-	}},
-	{"BiasSigmoidAVX2", twoSlices},
-	{"BiasTanhAVX2", twoSlices},
-	{"BiasReLUAVX2", twoSlices},
-	{"BiasLeakyReLUAVX2", slope},
-	{"GradSigmoidAVX2", twoSlices},
-	{"GradTanhAVX2", twoSlices},
-	{"GradReLUAVX2", twoSlices},
-	{"GradLeakyReLUAVX2", slope},
-	{"ScaleAVX2", func(dst, _ []float32, a, _ float32) *Frame { return NewFrame().Slice(dst).Float32(a) }},
+	}, 0},
+	{"BiasSigmoidAVX2", twoSlices, 0},
+	{"BiasTanhAVX2", twoSlices, 0},
+	{"BiasReLUAVX2", twoSlices, 0},
+	{"BiasLeakyReLUAVX2", slope, 0},
+	{"GradSigmoidAVX2", twoSlices, 0},
+	{"GradTanhAVX2", twoSlices, 0},
+	{"GradReLUAVX2", twoSlices, 0},
+	{"GradLeakyReLUAVX2", slope, 0},
+	{"ScaleAVX2", func(dst, _ []float32, a, _ float32, _ *vecResult) *Frame { return NewFrame().Slice(dst).Float32(a) }, 0},
+	{"MaxAVX2", func(dst, _ []float32, _, _ float32, res *vecResult) *Frame {
+		return NewFrame().Slice(dst).Float32Result(&res.f32)
+	}, 1},
+	{"ExpShiftSumAVX2", func(dst, _ []float32, a, _ float32, res *vecResult) *Frame {
+		return NewFrame().Slice(dst).Float32(a).Float64Result(&res.f64)
+	}, 0},
+	{"SumSquaresAVX2", func(dst, _ []float32, _, _ float32, res *vecResult) *Frame {
+		return NewFrame().Slice(dst).Float64Result(&res.f64)
+	}, 0},
 }
 
 // activationValues returns n values: randomValues, a third of them
@@ -70,18 +89,25 @@ func TestVecAVX2(t *testing.T) {
 				if n >= 41 {
 					n = 41 + r.IntN(300)
 				}
+				n = max(n, kern.minLen)
 				src := activationValues(r, n)
 				dst, backing := guarded(r, n)
 				copy(dst, activationValues(r, n))
 				a, b := pick(r, 0.01, 0.999, -2, pick(r, specialValues...)), pick(r, -0.0005, 1, pick(r, specialValues...))
 				before := append([]float32(nil), backing...)
-				if _, err := prog.Call(kern.name, kern.frame(dst, src, a, b)); err != nil {
+				var res vecResult
+				if _, err := prog.Call(kern.name, kern.frame(dst, src, a, b, &res)); err != nil {
 					t.Fatalf("n=%d: %v", n, err)
 				}
 				got := append([]float32(nil), backing...)
 				copy(backing, before)
-				native(dst, src, a, b)
-				compareBits(t, fmt.Sprintf("n=%d a=%g b=%g: simulated vs native", n, a, b), got, backing)
+				nativeRes := native(dst, src, a, b)
+				what := fmt.Sprintf("n=%d a=%g b=%g: simulated vs native", n, a, b)
+				compareBits(t, what, got, backing)
+				if g, w := math.Float64bits(res.f64), math.Float64bits(nativeRes.f64); bitsOf(res.f32) != bitsOf(nativeRes.f32) || g != w {
+					t.Errorf("%s: result %g %g (%#x %#x), want %g %g (%#x %#x)", what, res.f32, res.f64, bitsOf(res.f32), g,
+						nativeRes.f32, nativeRes.f64, bitsOf(nativeRes.f32), w)
+				}
 				if t.Failed() {
 					return
 				}

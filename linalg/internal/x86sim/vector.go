@@ -343,3 +343,99 @@ func (m *machine) blendv(in *inst) {
 	}
 	m.commit(in.args[3].reg, &m.res, n, 1<<n-1, false)
 }
+
+// movsx executes MOVSS, MOVSD, VMOVSS and VMOVSD between memory and an X
+// register: a load zeroes the rest of the X register, and the rest of the
+// register too unless it is a legacy SSE MOVSS or MOVSD.
+func (m *machine) movsx(in *inst) {
+	n := int(in.size / 4)
+	src, dst := &in.args[0], &in.args[1]
+	if dst.kind == kMem {
+		m.store(m.addr(&dst.mem), &m.vec[src.reg], n, 1<<n-1)
+		return
+	}
+	v := &m.vec[dst.reg]
+	m.load(v, m.addr(&src.mem), n, 1<<n-1)
+	clear(v[n:4])
+	if in.op == opVMOVSX {
+		clear(v[4:])
+	}
+}
+
+// movmsk executes VMOVMSKPS: the lanes' sign bits into the low bits of a
+// general register, zero-extended.
+func (m *machine) movmsk(in *inst) {
+	x := &m.vec[in.args[0].reg]
+	var bits uint64
+	for i := range int(in.args[0].lanes) {
+		bits |= uint64(x[i]>>31) << i
+	}
+	m.gpr[in.args[1].reg] = bits
+}
+
+// extract executes VEXTRACTF128, VEXTRACTF32X4 and VEXTRACTF64X4: part
+// imm of the source, in.size float32 lanes wide.
+func (m *machine) extract(in *inst) {
+	n := int(in.size)
+	x := &m.vec[in.args[1].reg]
+	copy(m.res[:n], x[int(in.args[0].imm)*n:])
+	m.commit(in.args[2].reg, &m.res, n, 1<<n-1, false)
+}
+
+// permil executes VPERMILPS by an immediate: lane i of each 128-bit part
+// becomes the lane of that part the two bits of imm at 2*(i%4) select.
+func (m *machine) permil(in *inst) {
+	n := int(in.lanes)
+	imm := uint32(in.args[0].imm)
+	x := &m.vec[in.args[1].reg]
+	for i := range n {
+		m.res[i] = x[i&^3|int(imm>>(2*(i&3))&3)]
+	}
+	m.commit(in.args[2].reg, &m.res, n, m.active(in), in.zero)
+}
+
+// lane64 and setLane64 read and write float64 lane i of v: float32 lanes
+// 2i (low half) and 2i+1.
+func lane64(v *[16]uint32, i int) uint64 { return uint64(v[2*i]) | uint64(v[2*i+1])<<32 }
+
+func setLane64(v *[16]uint32, i int, x uint64) { v[2*i], v[2*i+1] = uint32(x), uint32(x>>32) }
+
+// cvtps2pd executes VCVTPS2PD: the low half of the source's float32 lanes
+// widened to float64.
+func (m *machine) cvtps2pd(in *inst) {
+	n := int(in.lanes)
+	x := m.source(in, &in.args[0], 1<<(n/2)-1)
+	for i := range n / 2 {
+		setLane64(&m.res, i, widen(x[i]))
+	}
+	m.commit(in.args[1].reg, &m.res, n, 1<<n-1, false)
+}
+
+// arithPD executes the float64 instructions "OP x, y, d", with y as
+// Intel's src1 and x as src2.
+func (m *machine) arithPD(in *inst) {
+	n := int(in.lanes)
+	x := m.source(in, &in.args[0], 1<<n-1)
+	y, d := &m.vec[in.args[1].reg], &m.vec[in.args[2].reg]
+	for i := range n / 2 {
+		var r uint64
+		switch in.op {
+		case opVADDPD:
+			r = add64(lane64(y, i), lane64(x, i))
+		case opVHADDPD: // in each 128-bit part: y's pair summed, then x's
+			src := y
+			if i&1 != 0 {
+				src = x
+			}
+			r = add64(lane64(src, i&^1), lane64(src, i|1))
+		case opVFMADD231PD: // d = y*x + d
+			r = fma64(lane64(y, i), lane64(x, i), lane64(d, i))
+		case opVFMADD213PD: // d = y*d + x
+			r = fma64(lane64(y, i), lane64(d, i), lane64(x, i))
+		default: // VFMADD132PD: d = d*x + y
+			r = fma64(lane64(d, i), lane64(x, i), lane64(y, i))
+		}
+		setLane64(&m.res, i, r)
+	}
+	m.commit(in.args[2].reg, &m.res, n, 1<<n-1, false)
+}
