@@ -22,11 +22,11 @@ func simdKernelSets() []*kernelSet {
 }
 
 // avx512Kernels is the AVX-512F set (Skylake-SP and later, Zen 4 and
-// later): the AVX2 set with an AVX-512 GEMM and AVX-512F versions of the
-// elementwise vector ops (the activations and their gradients, the
-// additions of ColSums and of the identity bias, Axpby), which work on 16
-// lanes with opmask tails and give the same bits as their AVX2 twins. The
-// reductions (softmax, argmax, sum of squares) are still the AVX2 ones.
+// later): the AVX2 set with an AVX-512 GEMM and AVX-512F vector ops,
+// which work on 16 lanes with opmask tails and give the same bits as
+// their AVX2 twins (the sums of softmax and SumSquares add in a different
+// order). Argmax keeps the AVX2 kernel: its cost is the scan for the
+// maximum's index.
 var avx512Kernels = func() kernelSet {
 	ks := avx2Kernels
 	ks.name = "avx512"
@@ -51,8 +51,10 @@ var avx512Kernels = func() kernelSet {
 		ReLU:      func(d, a []float32) { asm.GradReLUAVX512(d, a[:len(d)]) },
 		LeakyReLU: func(d, a []float32) { asm.GradLeakyReLUAVX512(d, a[:len(d)], LeakySlope) },
 	}
+	ks.softmax = softmaxAVX512
 	ks.addTo = addToAVX512
 	ks.axpby = func(a float32, y []float32, b float32, x []float32) { asm.AxpbyAVX512(a, y, b, x[:len(y)]) }
+	ks.sumSquares = asm.SumSquaresAVX512
 	return ks
 }()
 
@@ -104,6 +106,15 @@ func softmaxAVX2(x []float32) {
 	}
 	sum := asm.ExpShiftSumAVX2(x, asm.MaxAVX2(x))
 	asm.ScaleAVX2(x, float32(1/sum))
+}
+
+// softmaxAVX512 is softmaxAVX2 with the AVX-512 kernels.
+func softmaxAVX512(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	sum := asm.ExpShiftSumAVX512(x, asm.MaxAVX512(x))
+	asm.ScaleAVX512(x, float32(1/sum))
 }
 
 // argmaxAVX2 finds the maximum (or a NaN) with the vector kernel, then the

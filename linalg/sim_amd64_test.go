@@ -15,8 +15,9 @@ import (
 // this CPU cannot run, with their assembly kernels executed by the x86sim
 // simulator, so that the driver around them is cross-checked here too.
 // On an AVX2 machine without AVX-512 that is "avx512-sim": the AVX-512
-// GEMM, B packing and vector ops simulated, the AVX2 vector ops it shares
-// with the avx2 set run natively.
+// GEMM, B packing and vector ops simulated, and the AVX2 kernels it
+// shares with the avx2 set (argmax, the GEMV rows, AllFinite) run
+// natively.
 func simulatedKernelSets(t *testing.T) []*kernelSet {
 	t.Helper()
 	if cpuid.CPU.Supports(cpuid.AVX512F) || !cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
@@ -63,6 +64,21 @@ func simulatedKernelSets(t *testing.T) []*kernelSet {
 		Tanh:      slices("GradTanhAVX512"),
 		ReLU:      slices("GradReLUAVX512"),
 		LeakyReLU: slope("GradLeakyReLUAVX512"),
+	}
+	ks.softmax = func(x []float32) {
+		if len(x) == 0 {
+			return
+		}
+		var mx float32
+		var sum float64
+		call(vec, "MaxAVX512", x86sim.NewFrame().Slice(x).Float32Result(&mx))
+		call(vec, "ExpShiftSumAVX512", x86sim.NewFrame().Slice(x).Float32(mx).Float64Result(&sum))
+		call(vec, "ScaleAVX512", x86sim.NewFrame().Slice(x).Float32(float32(1/sum)))
+	}
+	ks.sumSquares = func(x []float32) float64 {
+		var sum float64
+		call(vec, "SumSquaresAVX512", x86sim.NewFrame().Slice(x).Float64Result(&sum))
+		return sum
 	}
 	ks.addTo = slices("AddAVX512")
 	ks.axpby = func(a float32, y []float32, b float32, x []float32) {

@@ -126,3 +126,47 @@ func GradLeakyReLUAVX512(d []float32, a []float32, slope float32)
 //
 //go:noescape
 func ScaleAVX512(x []float32, s float32)
+
+// MaxAVX512 is MaxAVX2 on 16 lanes. It returns the largest element of x,
+// or NaN if x holds a NaN:
+//
+//	m := x[0]
+//	for _, v := range x {
+//		if v > m || v != v {
+//			m = v
+//		}
+//	}
+//
+// but once it has seen a NaN it returns NaN. x must not be empty.
+//
+//go:noescape
+func MaxAVX512(x []float32) float32
+
+// ExpShiftSumAVX512 is ExpShiftSumAVX2 on 16 lanes: with exp accurate to
+// 1 ulp of float64 math (e^x rounds to 0 below -104 and overflows to +Inf
+// above 88.72), and the same bits in x as ExpShiftSumAVX2,
+//
+//	var sum float64
+//	for i := range x {
+//		x[i] = exp(x[i] - shift)
+//		sum += float64(x[i])
+//	}
+//	return sum
+//
+// with the sum taken in 16 float64 lanes.
+//
+//go:noescape
+func ExpShiftSumAVX512(x []float32, shift float32) float64
+
+// SumSquaresAVX512 is
+//
+//	var sum float64
+//	for _, v := range x {
+//		sum += float64(v) * float64(v)
+//	}
+//	return sum
+//
+// with the sum taken in 16 float64 lanes.
+//
+//go:noescape
+func SumSquaresAVX512(x []float32) float64

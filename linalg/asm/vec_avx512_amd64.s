@@ -1414,3 +1414,441 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func MaxAVX512(x []float32) float32
+// Requires: AVX, AVX512F, SSE
+TEXT ·MaxAVX512(SB), NOSPLIT, $0-28
+	MOVQ         x_len+8(FP), AX
+	MOVQ         x_base+0(FP), CX
+	MOVL         $0x0000ffff, DX
+	VBROADCASTSS vecNegInf<>+0(SB), Z0
+	KMOVW        DX, K1
+	VBROADCASTSS vecNegInf<>+0(SB), Z1
+	KMOVW        DX, K2
+	VBROADCASTSS vecNegInf<>+0(SB), Z2
+	KMOVW        DX, K3
+	VBROADCASTSS vecNegInf<>+0(SB), Z3
+	KMOVW        DX, K4
+
+loopN:
+	CMPQ    AX, $0x40
+	JL      loop1
+	VMOVUPS (CX), Z4
+	VCMPPS  $0x07, Z4, Z4, K1, K1
+	VMAXPS  Z4, Z0, Z0
+	VMOVUPS 64(CX), Z4
+	VCMPPS  $0x07, Z4, Z4, K2, K2
+	VMAXPS  Z4, Z1, Z1
+	VMOVUPS 128(CX), Z4
+	VCMPPS  $0x07, Z4, Z4, K3, K3
+	VMAXPS  Z4, Z2, Z2
+	VMOVUPS 192(CX), Z4
+	VCMPPS  $0x07, Z4, Z4, K4, K4
+	VMAXPS  Z4, Z3, Z3
+	ADDQ    $0x00000100, CX
+	SUBQ    $0x40, AX
+	JMP     loopN
+
+loop1:
+	CMPQ    AX, $0x10
+	JL      tail
+	VMOVUPS (CX), Z4
+	VCMPPS  $0x07, Z4, Z4, K1, K1
+	VMAXPS  Z4, Z0, Z0
+	ADDQ    $0x00000040, CX
+	SUBQ    $0x10, AX
+	JMP     loop1
+
+tail:
+	TESTQ     AX, AX
+	JZ        done
+	LEAQ      vecTailMask16<>+0(SB), DX
+	KMOVW     (DX)(AX*2), K5
+	VMOVUPS.Z (CX), K5, Z4
+	VCMPPS    $0x07, Z4, Z4, K1, K1
+	VMAXPS    Z4, Z0, K5, Z0
+
+done:
+	// Reduce the slots and lanes; a NaN seen anywhere wins.
+	VMAXPS        Z1, Z0, Z0
+	VMAXPS        Z2, Z0, Z0
+	VMAXPS        Z3, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXPS        X1, X0, X0
+	KMOVW         K1, AX
+	KMOVW         K2, CX
+	ANDL          CX, AX
+	KMOVW         K3, CX
+	ANDL          CX, AX
+	KMOVW         K4, CX
+	ANDL          CX, AX
+	CMPL          AX, $0x0000ffff
+	JE            ret
+	VMOVSS        vecNaN<>+0(SB), X0
+
+ret:
+	MOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+DATA vecNegInf<>+0(SB)/4, $0xff800000
+DATA vecNegInf<>+4(SB)/4, $0xff800000
+DATA vecNegInf<>+8(SB)/4, $0xff800000
+DATA vecNegInf<>+12(SB)/4, $0xff800000
+DATA vecNegInf<>+16(SB)/4, $0xff800000
+DATA vecNegInf<>+20(SB)/4, $0xff800000
+DATA vecNegInf<>+24(SB)/4, $0xff800000
+DATA vecNegInf<>+28(SB)/4, $0xff800000
+GLOBL vecNegInf<>(SB), RODATA|NOPTR, $32
+
+DATA vecNaN<>+0(SB)/4, $0x7fc00000
+DATA vecNaN<>+4(SB)/4, $0x7fc00000
+DATA vecNaN<>+8(SB)/4, $0x7fc00000
+DATA vecNaN<>+12(SB)/4, $0x7fc00000
+DATA vecNaN<>+16(SB)/4, $0x7fc00000
+DATA vecNaN<>+20(SB)/4, $0x7fc00000
+DATA vecNaN<>+24(SB)/4, $0x7fc00000
+DATA vecNaN<>+28(SB)/4, $0x7fc00000
+GLOBL vecNaN<>(SB), RODATA|NOPTR, $32
+
+// func ExpShiftSumAVX512(x []float32, shift float32) float64
+// Requires: AVX, AVX512F, SSE2
+TEXT ·ExpShiftSumAVX512(SB), NOSPLIT, $0-40
+	MOVQ         x_len+8(FP), AX
+	MOVQ         x_base+0(FP), CX
+	VBROADCASTSS shift+24(FP), Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+
+loopN:
+	CMPQ              AX, $0x40
+	JL                loop1
+	VMOVUPS           (CX), Z5
+	VSUBPS            Z0, Z5, Z5
+	VBROADCASTSS      vecExpHi<>+0(SB), Z6
+	VBROADCASTSS      vecExpLo<>+0(SB), Z7
+	VMINPS            Z5, Z6, Z5
+	VMAXPS            Z5, Z7, Z5
+	VMULPS.BCST       vecLog2e<>+0(SB), Z5, Z6
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z6, Z5
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z6, Z5
+	VBROADCASTSS      vecExpP0<>+0(SB), Z7
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z5, Z7
+	VMULPS            Z5, Z5, Z8
+	VFMADD213PS       Z5, Z8, Z7
+	VADDPS.BCST       vecOne<>+0(SB), Z7, Z7
+	VCVTPS2DQ         Z6, Z5
+	VPSRAD            $0x01, Z5, Z6
+	VPSUBD            Z6, Z5, Z5
+	VPADDD.BCST       vecExpBias<>+0(SB), Z6, Z6
+	VPADDD.BCST       vecExpBias<>+0(SB), Z5, Z5
+	VPSLLD            $0x17, Z6, Z6
+	VPSLLD            $0x17, Z5, Z5
+	VMULPS            Z6, Z7, Z7
+	VMULPS            Z5, Z7, Z7
+	VMOVUPS           Z7, (CX)
+	VCVTPS2PD         Y7, Z5
+	VEXTRACTF64X4     $0x01, Z7, Y6
+	VCVTPS2PD         Y6, Z6
+	VADDPD            Z5, Z1, Z1
+	VADDPD            Z6, Z2, Z2
+	VMOVUPS           64(CX), Z5
+	VSUBPS            Z0, Z5, Z5
+	VBROADCASTSS      vecExpHi<>+0(SB), Z6
+	VBROADCASTSS      vecExpLo<>+0(SB), Z7
+	VMINPS            Z5, Z6, Z5
+	VMAXPS            Z5, Z7, Z5
+	VMULPS.BCST       vecLog2e<>+0(SB), Z5, Z6
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z6, Z5
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z6, Z5
+	VBROADCASTSS      vecExpP0<>+0(SB), Z7
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z5, Z7
+	VMULPS            Z5, Z5, Z8
+	VFMADD213PS       Z5, Z8, Z7
+	VADDPS.BCST       vecOne<>+0(SB), Z7, Z7
+	VCVTPS2DQ         Z6, Z5
+	VPSRAD            $0x01, Z5, Z6
+	VPSUBD            Z6, Z5, Z5
+	VPADDD.BCST       vecExpBias<>+0(SB), Z6, Z6
+	VPADDD.BCST       vecExpBias<>+0(SB), Z5, Z5
+	VPSLLD            $0x17, Z6, Z6
+	VPSLLD            $0x17, Z5, Z5
+	VMULPS            Z6, Z7, Z7
+	VMULPS            Z5, Z7, Z7
+	VMOVUPS           Z7, 64(CX)
+	VCVTPS2PD         Y7, Z5
+	VEXTRACTF64X4     $0x01, Z7, Y6
+	VCVTPS2PD         Y6, Z6
+	VADDPD            Z5, Z3, Z3
+	VADDPD            Z6, Z4, Z4
+	VMOVUPS           128(CX), Z5
+	VSUBPS            Z0, Z5, Z5
+	VBROADCASTSS      vecExpHi<>+0(SB), Z6
+	VBROADCASTSS      vecExpLo<>+0(SB), Z7
+	VMINPS            Z5, Z6, Z5
+	VMAXPS            Z5, Z7, Z5
+	VMULPS.BCST       vecLog2e<>+0(SB), Z5, Z6
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z6, Z5
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z6, Z5
+	VBROADCASTSS      vecExpP0<>+0(SB), Z7
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z5, Z7
+	VMULPS            Z5, Z5, Z8
+	VFMADD213PS       Z5, Z8, Z7
+	VADDPS.BCST       vecOne<>+0(SB), Z7, Z7
+	VCVTPS2DQ         Z6, Z5
+	VPSRAD            $0x01, Z5, Z6
+	VPSUBD            Z6, Z5, Z5
+	VPADDD.BCST       vecExpBias<>+0(SB), Z6, Z6
+	VPADDD.BCST       vecExpBias<>+0(SB), Z5, Z5
+	VPSLLD            $0x17, Z6, Z6
+	VPSLLD            $0x17, Z5, Z5
+	VMULPS            Z6, Z7, Z7
+	VMULPS            Z5, Z7, Z7
+	VMOVUPS           Z7, 128(CX)
+	VCVTPS2PD         Y7, Z5
+	VEXTRACTF64X4     $0x01, Z7, Y6
+	VCVTPS2PD         Y6, Z6
+	VADDPD            Z5, Z1, Z1
+	VADDPD            Z6, Z2, Z2
+	VMOVUPS           192(CX), Z5
+	VSUBPS            Z0, Z5, Z5
+	VBROADCASTSS      vecExpHi<>+0(SB), Z6
+	VBROADCASTSS      vecExpLo<>+0(SB), Z7
+	VMINPS            Z5, Z6, Z5
+	VMAXPS            Z5, Z7, Z5
+	VMULPS.BCST       vecLog2e<>+0(SB), Z5, Z6
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z6, Z5
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z6, Z5
+	VBROADCASTSS      vecExpP0<>+0(SB), Z7
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z5, Z7
+	VMULPS            Z5, Z5, Z8
+	VFMADD213PS       Z5, Z8, Z7
+	VADDPS.BCST       vecOne<>+0(SB), Z7, Z7
+	VCVTPS2DQ         Z6, Z5
+	VPSRAD            $0x01, Z5, Z6
+	VPSUBD            Z6, Z5, Z5
+	VPADDD.BCST       vecExpBias<>+0(SB), Z6, Z6
+	VPADDD.BCST       vecExpBias<>+0(SB), Z5, Z5
+	VPSLLD            $0x17, Z6, Z6
+	VPSLLD            $0x17, Z5, Z5
+	VMULPS            Z6, Z7, Z7
+	VMULPS            Z5, Z7, Z7
+	VMOVUPS           Z7, 192(CX)
+	VCVTPS2PD         Y7, Z5
+	VEXTRACTF64X4     $0x01, Z7, Y6
+	VCVTPS2PD         Y6, Z6
+	VADDPD            Z5, Z3, Z3
+	VADDPD            Z6, Z4, Z4
+	ADDQ              $0x00000100, CX
+	SUBQ              $0x40, AX
+	JMP               loopN
+
+loop1:
+	CMPQ              AX, $0x10
+	JL                tail
+	VMOVUPS           (CX), Z5
+	VSUBPS            Z0, Z5, Z5
+	VBROADCASTSS      vecExpHi<>+0(SB), Z6
+	VBROADCASTSS      vecExpLo<>+0(SB), Z7
+	VMINPS            Z5, Z6, Z5
+	VMAXPS            Z5, Z7, Z5
+	VMULPS.BCST       vecLog2e<>+0(SB), Z5, Z6
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z6, Z5
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z6, Z5
+	VBROADCASTSS      vecExpP0<>+0(SB), Z7
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z5, Z7
+	VMULPS            Z5, Z5, Z8
+	VFMADD213PS       Z5, Z8, Z7
+	VADDPS.BCST       vecOne<>+0(SB), Z7, Z7
+	VCVTPS2DQ         Z6, Z5
+	VPSRAD            $0x01, Z5, Z6
+	VPSUBD            Z6, Z5, Z5
+	VPADDD.BCST       vecExpBias<>+0(SB), Z6, Z6
+	VPADDD.BCST       vecExpBias<>+0(SB), Z5, Z5
+	VPSLLD            $0x17, Z6, Z6
+	VPSLLD            $0x17, Z5, Z5
+	VMULPS            Z6, Z7, Z7
+	VMULPS            Z5, Z7, Z7
+	VMOVUPS           Z7, (CX)
+	VCVTPS2PD         Y7, Z5
+	VEXTRACTF64X4     $0x01, Z7, Y6
+	VCVTPS2PD         Y6, Z6
+	VADDPD            Z5, Z1, Z1
+	VADDPD            Z6, Z2, Z2
+	ADDQ              $0x00000040, CX
+	SUBQ              $0x10, AX
+	JMP               loop1
+
+tail:
+	TESTQ             AX, AX
+	JZ                done
+	LEAQ              vecTailMask16<>+0(SB), DX
+	KMOVW             (DX)(AX*2), K1
+	VMOVUPS.Z         (CX), K1, Z5
+	VSUBPS            Z0, Z5, Z5
+	VBROADCASTSS      vecExpHi<>+0(SB), Z0
+	VBROADCASTSS      vecExpLo<>+0(SB), Z6
+	VMINPS            Z5, Z0, Z0
+	VMAXPS            Z0, Z6, Z0
+	VMULPS.BCST       vecLog2e<>+0(SB), Z0, Z5
+	VRNDSCALEPS       $0x00, Z5, Z5
+	VFNMADD231PS.BCST vecLn2Hi<>+0(SB), Z5, Z0
+	VFNMADD231PS.BCST vecLn2Lo<>+0(SB), Z5, Z0
+	VBROADCASTSS      vecExpP0<>+0(SB), Z6
+	VFMADD213PS.BCST  vecExpP1<>+0(SB), Z0, Z6
+	VFMADD213PS.BCST  vecExpP2<>+0(SB), Z0, Z6
+	VFMADD213PS.BCST  vecExpP3<>+0(SB), Z0, Z6
+	VFMADD213PS.BCST  vecExpP4<>+0(SB), Z0, Z6
+	VFMADD213PS.BCST  vecExpP5<>+0(SB), Z0, Z6
+	VMULPS            Z0, Z0, Z7
+	VFMADD213PS       Z0, Z7, Z6
+	VADDPS.BCST       vecOne<>+0(SB), Z6, Z6
+	VCVTPS2DQ         Z5, Z0
+	VPSRAD            $0x01, Z0, Z5
+	VPSUBD            Z5, Z0, Z0
+	VPADDD.BCST       vecExpBias<>+0(SB), Z5, Z5
+	VPADDD.BCST       vecExpBias<>+0(SB), Z0, Z0
+	VPSLLD            $0x17, Z5, Z5
+	VPSLLD            $0x17, Z0, Z0
+	VMULPS            Z5, Z6, Z6
+	VMULPS            Z0, Z6, Z6
+	VMOVUPS           Z6, K1, (CX)
+	VMOVUPS.Z         Z6, K1, Z6
+	VCVTPS2PD         Y6, Z0
+	VEXTRACTF64X4     $0x01, Z6, Y5
+	VCVTPS2PD         Y5, Z5
+	VADDPD            Z0, Z1, Z1
+	VADDPD            Z5, Z2, Z2
+
+done:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z4, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPD        X0, X1, X1
+	VHADDPD       X1, X1, X1
+	MOVSD         X1, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func SumSquaresAVX512(x []float32) float64
+// Requires: AVX, AVX512F, SSE2
+TEXT ·SumSquaresAVX512(SB), NOSPLIT, $0-32
+	MOVQ   x_len+8(FP), AX
+	MOVQ   x_base+0(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+loopN:
+	CMPQ          AX, $0x40
+	JL            loop1
+	VMOVUPS       (CX), Z8
+	VCVTPS2PD     Y8, Z9
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VFMADD231PD   Z9, Z9, Z0
+	VFMADD231PD   Z8, Z8, Z1
+	VMOVUPS       64(CX), Z8
+	VCVTPS2PD     Y8, Z9
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VFMADD231PD   Z9, Z9, Z2
+	VFMADD231PD   Z8, Z8, Z3
+	VMOVUPS       128(CX), Z8
+	VCVTPS2PD     Y8, Z9
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VFMADD231PD   Z9, Z9, Z4
+	VFMADD231PD   Z8, Z8, Z5
+	VMOVUPS       192(CX), Z8
+	VCVTPS2PD     Y8, Z9
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VFMADD231PD   Z9, Z9, Z6
+	VFMADD231PD   Z8, Z8, Z7
+	ADDQ          $0x00000100, CX
+	SUBQ          $0x40, AX
+	JMP           loopN
+
+loop1:
+	CMPQ          AX, $0x10
+	JL            tail
+	VMOVUPS       (CX), Z8
+	VCVTPS2PD     Y8, Z9
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VFMADD231PD   Z9, Z9, Z0
+	VFMADD231PD   Z8, Z8, Z1
+	ADDQ          $0x00000040, CX
+	SUBQ          $0x10, AX
+	JMP           loop1
+
+tail:
+	TESTQ         AX, AX
+	JZ            done
+	LEAQ          vecTailMask16<>+0(SB), DX
+	KMOVW         (DX)(AX*2), K1
+	VMOVUPS.Z     (CX), K1, Z8
+	VCVTPS2PD     Y8, Z9
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VFMADD231PD   Z9, Z9, Z0
+	VFMADD231PD   Z8, Z8, Z1
+
+done:
+	VADDPD        Z1, Z0, Z0
+	VADDPD        Z2, Z0, Z0
+	VADDPD        Z3, Z0, Z0
+	VADDPD        Z4, Z0, Z0
+	VADDPD        Z5, Z0, Z0
+	VADDPD        Z6, Z0, Z0
+	VADDPD        Z7, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, ret+24(FP)
+	VZEROUPPER
+	RET

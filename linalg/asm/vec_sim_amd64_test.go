@@ -346,3 +346,97 @@ func TestActivationAVX512Accuracy(t *testing.T) {
 		})
 	}
 }
+
+// TestReductionsAVX512Simulated checks MaxAVX512, ExpShiftSumAVX512 and
+// SumSquaresAVX512 through the simulator: the same maximum as MaxAVX2
+// (and NaN when x holds one), the same exponentials as ExpShiftSumAVX2,
+// and sums within float64 summation's error bound.
+func TestReductionsAVX512Simulated(t *testing.T) {
+	p := loadVec512(t)
+	native := cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, n := range vecLengths() {
+		for _, specials := range []bool{false, true} {
+			x := vecInputs(r, n, 20, specials)
+			what := fmt.Sprintf("n=%d specials=%v", n, specials)
+
+			if n > 0 {
+				var got float32
+				if _, err := p.Call("MaxAVX512", x86sim.NewFrame().Slice(x).Float32Result(&got)); err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				want := x[0]
+				for _, v := range x {
+					if v > want || v != v {
+						want = v
+					}
+				}
+				if got != want && !(got != got && want != want) {
+					t.Fatalf("%s: MaxAVX512 = %g, want %g", what, got, want)
+				}
+				if native && got != got && math.Float32bits(got) != math.Float32bits(MaxAVX2(x)) {
+					t.Fatalf("%s: MaxAVX512 = %#08x, MaxAVX2 gives %#08x", what, math.Float32bits(got), math.Float32bits(MaxAVX2(x)))
+				}
+			}
+
+			var squares float64
+			if _, err := p.Call("SumSquaresAVX512", x86sim.NewFrame().Slice(x).Float64Result(&squares)); err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			var want float64
+			for _, v := range x {
+				want += float64(v) * float64(v)
+			}
+			if !sumClose(squares, want, n, want) {
+				t.Fatalf("%s: SumSquaresAVX512 = %g, want %g", what, squares, want)
+			}
+
+			shift := float32(r.NormFloat64() * 10)
+			if specials && r.IntN(4) == 0 {
+				shift = vecSpecials[r.IntN(len(vecSpecials))]
+			}
+			e := append([]float32(nil), x...)
+			var sum float64
+			if _, err := p.Call("ExpShiftSumAVX512", x86sim.NewFrame().Slice(e).Float32(shift).Float64Result(&sum)); err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if native {
+				e2 := append([]float32(nil), x...)
+				sum2 := ExpShiftSumAVX2(e2, shift)
+				for i := range e {
+					if math.Float32bits(e[i]) != math.Float32bits(e2[i]) {
+						t.Fatalf("%s shift=%g: exp(%g) = %g, ExpShiftSumAVX2 gives %g", what, shift, x[i]-shift, e[i], e2[i])
+					}
+				}
+				if !sumClose(sum, sum2, 2*n, sum2) {
+					t.Fatalf("%s shift=%g: ExpShiftSumAVX512 = %g, ExpShiftSumAVX2 gives %g", what, shift, sum, sum2)
+				}
+			}
+			want = 0
+			for i, v := range x {
+				exact := math.Exp(float64(v - shift))
+				if exact >= 0x1p-126 && exact <= math.MaxFloat32 && ulpErr(e[i], exact) > 1 ||
+					exact < 0x1p-126 && math.Abs(float64(e[i])-exact) > 0x1p-149 {
+					t.Fatalf("%s shift=%g: exp(%g) = %g, want %g", what, shift, v-shift, e[i], exact)
+				}
+				want += float64(e[i])
+			}
+			if !sumClose(sum, want, n, want) {
+				t.Fatalf("%s shift=%g: ExpShiftSumAVX512 = %g, want %g", what, shift, sum, want)
+			}
+		}
+	}
+}
+
+// sumClose reports whether a float64 sum of n terms of magnitude sum mag
+// is within summation's error bound of want, NaN where want is, or equal
+// where want is infinite.
+func sumClose(got, want float64, n int, mag float64) bool {
+	switch {
+	case math.IsNaN(want):
+		return math.IsNaN(got)
+	case math.IsInf(want, 0):
+		return got == want
+	}
+	return math.Abs(got-want) <= float64(n+1)*0x1p-53*math.Abs(mag)
+}
