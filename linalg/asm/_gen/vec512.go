@@ -14,11 +14,13 @@ import (
 // the same bits, NaN payloads included. They use AVX-512F only, which
 // changes a few instructions: constants are broadcast from the first
 // element of vec.go's constant vectors (as embedded-broadcast operands or
-// with VBROADCASTSS), VPXORD and VPANDD stand for VXORPS and VANDPS (whose
-// zmm forms need AVX512DQ), VRNDSCALEPS for VROUNDPS, and comparisons
-// write opmasks that VBLENDMPS selects by. A ragged tail of 1-15 elements
-// is loaded zero-masked and stored masked under an opmask, so the kernels
-// never touch memory past the slices.
+// with VBROADCASTSS), VPXORD, VPANDD and VPORD stand for VXORPS, VANDPS
+// and VORPS (whose zmm forms need AVX512DQ), VRNDSCALEPS for VROUNDPS,
+// and comparisons write opmasks, which VBLENDMPS and zero-masking select
+// by. A ragged tail of 1-15 elements is loaded zero-masked and stored
+// masked under an opmask, so the kernels never touch memory past the
+// slices. The reductions sum in 16 float64 lanes instead of 8, so their
+// sums may differ from the AVX2 ones in the last bits.
 
 // tailMask16 returns the table whose 16-bit entry n is the opmask of an
 // n-element tail, (1<<n)-1.

@@ -373,7 +373,7 @@ func (in *inst) check() error {
 		if err := in.forms(immOnly, vecMem, vecOnly); err != nil {
 			return err
 		}
-		if in.op == opVROUND && in.args[0].imm>>4 != 0 || in.args[0].imm>>8 != 0 {
+		if (in.op == opVROUND && in.args[0].imm>>4 != 0) || in.args[0].imm>>8 != 0 {
 			return fmt.Errorf("rounding immediate %#x out of range", in.args[0].imm)
 		}
 	case opVCVTPS2DQ, opVCVTTPS2DQ:
