@@ -16,7 +16,8 @@ func forEachISA(t *testing.T, f func(t *testing.T)) {
 // forEachISAAndSimulated is forEachISA followed by the simulated sets: the
 // SIMD sets this CPU cannot run, their assembly executed by x86sim (see
 // simulatedKernelSets). They are far slower than the hardware and
-// allocate, so only the GEMM cross-checks use them.
+// allocate, so the cross-checks use them, and the allocation and
+// threading tests do not.
 func forEachISAAndSimulated(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	runKernelSets(t, append(isaSets[:len(isaSets):len(isaSets)], simulatedKernelSets(t)...), f)

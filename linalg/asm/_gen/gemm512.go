@@ -93,8 +93,8 @@ func gemmAVX512() {
 
 	Comment("Zero the accumulators and prefetch the C tile.")
 	for r := 0; r < gemm512MR; r++ {
-		VXORPS(zacc(r, 0), zacc(r, 0), zacc(r, 0))
-		VXORPS(zacc(r, 1), zacc(r, 1), zacc(r, 1))
+		VPXORD(zacc(r, 0), zacc(r, 0), zacc(r, 0))
+		VPXORD(zacc(r, 1), zacc(r, 1), zacc(r, 1))
 	}
 	pc := GP64()
 	MOVQ(cp, pc)
