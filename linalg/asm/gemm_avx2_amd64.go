@@ -21,8 +21,8 @@ package asm
 // A packed panel has aRow = 1, aStep = 6 and bStep = 16; the strides also
 // let it read a row-major A (aRow = lda, aStep = 1), a transposed one
 // (aRow = 1, aStep = lda) and B's rows (bStep = ldb) in place. It reads
-// all 6 rows of A and 16 columns of B (8 when n <= 8) for every p, so the
-// caller must make those elements addressable in a and b, and
+// all 6 rows of A and 16 columns of B (8 when n <= 8) for every p, so
+// the caller must make those elements addressable in a and b, and
 // len(c) >= (m-1)*ldc+n; m, n and k must be at least 1. C is neither
 // read nor written past its first m rows and n columns (ragged edges
 // use masked loads and stores).

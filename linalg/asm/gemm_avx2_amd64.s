@@ -55,7 +55,7 @@ panel:
 	SHLQ $0x02, DI
 	SHLQ $0x02, R9
 
-	// Rows 0-2 of A are at a0 + {0,1,2}*aRow, rows 3-5 at a3 + {0,1,2}*aRow.
+	// Rows 3g, 3g+1 and 3g+2 of A are at base g + {0,1,2}*aRow.
 	LEAQ (CX)(DX*2), R10
 	ADDQ DX, R10
 
@@ -91,7 +91,7 @@ panel:
 	PREFETCHT0 (R11)
 	PREFETCHT0 60(R11)
 
-	// A panel of 8 columns or fewer (the last 4 of 100) needs only the first half of each row.
+	// A panel of 8 columns or fewer needs only the first half of each row.
 	MOVQ n+144(FP), R11
 	CMPQ R11, $0x08
 	JLE  narrow
@@ -325,7 +325,7 @@ narrow_loop1:
 	JNZ          narrow_loop1
 
 epilogue:
-	// Scale by alpha unless it is 1; Y12 is then free for C, Y13 holds beta, Y14 and Y15 the column mask.
+	// Scale by alpha unless it is 1.
 	MOVL         alpha+8(FP), AX
 	CMPL         AX, $0x3f800000
 	JE           scaled

@@ -24,8 +24,8 @@ package asm
 // all 12 rows of A and 32 columns of B (16 when n <= 16) for every p, so
 // the caller must make those elements addressable in a and b, and
 // len(c) >= (m-1)*ldc+n; m, n and k must be at least 1. C is neither
-// read nor written past its first m rows and n columns (ragged edges use
-// opmasks).
+// read nor written past its first m rows and n columns (ragged edges
+// use opmasks).
 //
 // With n > 32 it computes one such tile per 32 columns of C, moving b
 // by bPanel elements and c by 32 from one to the next (bPanel = 32k for

@@ -541,7 +541,7 @@ narrow_loop1:
 	JNZ          narrow_loop1
 
 epilogue:
-	// Scale by alpha unless it is 1; Z31 holds beta, Z26 is free for C.
+	// Scale by alpha unless it is 1.
 	MOVL         alpha+8(FP), AX
 	CMPL         AX, $0x3f800000
 	JE           scaled

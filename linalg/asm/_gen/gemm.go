@@ -9,41 +9,48 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// The AVX2+FMA micro-kernel keeps a 6x16 tile of C in twelve ymm
-// accumulators (two per row) and, for each step of k, loads 16 values of
-// the packed B panel and broadcasts the 6 values of the packed A panel:
-// 12 FMAs per 8 loads, enough independent chains to cover the FMA latency
-// on Zen 3 and Intel cores alike.
-const (
-	gemmMR = 6
-	gemmNR = 16
-)
+// A microKernel describes one ISA's GEMM micro-kernel: an mr x 2*lanes
+// tile of C kept in two vector accumulators per row. For each step of k
+// it loads a row of the B panel into two registers and broadcasts each of
+// the A panel's mr values once, for two FMAs. A panel of lanes columns or
+// fewer runs a narrow loop with one accumulator per row. emit writes it;
+// the ISAs differ only in registers and in how ragged edges are masked.
+type microKernel struct {
+	name, isa string
+	mr, lanes int
+	vecs      []VecPhysical // accumulators (2 per row), then the registers below
+	b         [2]VecPhysical
+	bcast     []VecPhysical // broadcast temporaries, used in turn
+	alpha     VecPhysical
+	beta      VecPhysical
+	cTmp      VecPhysical // C's values in the masked epilogue
+	prefetch  []int       // displacements of the C prefetches per row
+	zero      func(v VecPhysical)
+	edges     string // how the doc says ragged edges are handled
 
-// acc returns the accumulator of row r, half h (columns 8h..8h+7).
-func acc(r, h int) VecPhysical { return yRegs[2*r+h] }
+	// loadMasks loads the masks of a tile n < 2*lanes columns wide into
+	// masks, given n in a register it may clobber.
+	loadMasks func(n Register)
+	masks     [2]Op
+	maskLoad  func(mem, mask, dst Op)
+	maskStore func(src, mask, mem Op)
+}
 
-var yRegs = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+func (mk *microKernel) nr() int                  { return 2 * mk.lanes }
+func (mk *microKernel) vecBytes() int            { return 4 * mk.lanes }
+func (mk *microKernel) acc(r, h int) VecPhysical { return mk.vecs[2*r+h] }
 
-func gemmAVX2() {
-	// mask[16-n : 32-n] has its first n lanes set: the column mask of a
-	// tile n < 16 columns wide.
-	mask := GLOBL("gemmColumnMask", RODATA|NOPTR)
-	for i := 0; i < 32; i++ {
-		v := U32(0)
-		if i < 16 {
-			v = U32(0xffffffff)
-		}
-		DATA(4*i, v)
-	}
-
-	TEXT("GemmAVX2x6x16", NOSPLIT, "func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int)")
+// emit writes the micro-kernel's TEXT block.
+func (mk *microKernel) emit() {
+	mr, nr := mk.mr, mk.nr()
+	TEXT(mk.name, NOSPLIT, "func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int)")
 	Pragma("noescape")
 	Doc(
-		"GemmAVX2x6x16 is the AVX2+FMA GEMM micro-kernel. With",
+		fmt.Sprintf("%s is the %s GEMM micro-kernel. With", mk.name, mk.isa),
 		"A(i, p) = a[i*aRow+p*aStep] and B(p, j) = b[p*bStep+j], it computes",
-		"for i < m <= 6 and j < n <= 16",
+		fmt.Sprintf("for i < m <= %d and j < n <= %d", mr, nr),
 		"",
-		"\tvar acc [6][16]float32",
+		fmt.Sprintf("\tvar acc [%d][%d]float32", mr, nr),
 		"\tfor p := 0; p < k; p++ {",
 		"\t\tfor i := range acc {",
 		"\t\t\tfor j := range acc[i] {",
@@ -53,17 +60,17 @@ func gemmAVX2() {
 		"\t}",
 		"\tc[i*ldc+j] = alpha*acc[i][j] + beta*c[i*ldc+j] // fused; C is not read when beta == 0",
 		"",
-		"A packed panel has aRow = 1, aStep = 6 and bStep = 16; the strides also",
+		fmt.Sprintf("A packed panel has aRow = 1, aStep = %d and bStep = %d; the strides also", mr, nr),
 		"let it read a row-major A (aRow = lda, aStep = 1), a transposed one",
 		"(aRow = 1, aStep = lda) and B's rows (bStep = ldb) in place. It reads",
-		"all 6 rows of A and 16 columns of B (8 when n <= 8) for every p, so the",
-		"caller must make those elements addressable in a and b, and",
+		fmt.Sprintf("all %d rows of A and %d columns of B (%d when n <= %d) for every p, so", mr, nr, mk.lanes, mk.lanes),
+		"the caller must make those elements addressable in a and b, and",
 		"len(c) >= (m-1)*ldc+n; m, n and k must be at least 1. C is neither",
 		"read nor written past its first m rows and n columns (ragged edges",
-		"use masked loads and stores).",
+		fmt.Sprintf("use %s).", mk.edges),
 		"",
-		"With n > 16 it computes one such tile per 16 columns of C, moving b",
-		"by bPanel elements and c by 16 from one to the next (bPanel = 16k for",
+		fmt.Sprintf("With n > %d it computes one such tile per %d columns of C, moving b", nr, nr),
+		fmt.Sprintf("by bPanel elements and c by %d from one to the next (bPanel = %dk for", nr, nr),
 		"consecutive packed panels): one call covers a row of tiles.",
 	)
 
@@ -80,22 +87,27 @@ func gemmAVX2() {
 	SHLQ(U8(2), aStep)
 	SHLQ(U8(2), bStep)
 	SHLQ(U8(2), ldc)
-	Comment("Rows 0-2 of A are at a0 + {0,1,2}*aRow, rows 3-5 at a3 + {0,1,2}*aRow.")
-	a3 := GP64()
-	LEAQ(Mem{Base: a0, Index: aRow, Scale: 2}, a3)
-	ADDQ(aRow, a3)
+	Comment("Rows 3g, 3g+1 and 3g+2 of A are at base g + {0,1,2}*aRow.")
+	bases := []Register{a0}
+	for g := 1; g < mr/3; g++ {
+		base := GP64()
+		LEAQ(Mem{Base: bases[g-1], Index: aRow, Scale: 2}, base)
+		ADDQ(aRow, base)
+		bases = append(bases, base)
+	}
 
 	Comment("Zero the accumulators and prefetch the C tile.")
-	for r := 0; r < gemmMR; r++ {
-		VXORPS(acc(r, 0), acc(r, 0), acc(r, 0))
-		VXORPS(acc(r, 1), acc(r, 1), acc(r, 1))
+	for r := 0; r < mr; r++ {
+		mk.zero(mk.acc(r, 0))
+		mk.zero(mk.acc(r, 1))
 	}
 	pc := GP64()
 	MOVQ(cp, pc)
-	for r := 0; r < gemmMR; r++ {
-		PREFETCHT0(Mem{Base: pc})
-		PREFETCHT0(Mem{Base: pc, Disp: 60})
-		if r < gemmMR-1 {
+	for r := 0; r < mr; r++ {
+		for _, d := range mk.prefetch {
+			PREFETCHT0(Mem{Base: pc, Disp: d})
+		}
+		if r < mr-1 {
 			ADDQ(ldc, pc)
 		}
 	}
@@ -103,26 +115,26 @@ func gemmAVX2() {
 	// step emits one step of k over halves of the tile's columns.
 	step := func(halves int) {
 		for h := 0; h < halves; h++ {
-			VMOVUPS(Mem{Base: bp, Disp: 32 * h}, yRegs[12+h])
+			VMOVUPS(Mem{Base: bp, Disp: mk.vecBytes() * h}, mk.b[h])
 		}
-		for r := 0; r < gemmMR; r++ {
-			t := []VecPhysical{Y14, Y15}[r%2]
-			base := []Register{a0, a3}[r/3]
-			addr := Mem{Base: base}
+		for r := 0; r < mr; r++ {
+			t := mk.bcast[r%len(mk.bcast)]
+			addr := Mem{Base: bases[r/3]}
 			if r%3 > 0 {
-				addr = Mem{Base: base, Index: aRow, Scale: uint8(r % 3)}
+				addr = Mem{Base: bases[r/3], Index: aRow, Scale: uint8(r % 3)}
 			}
 			VBROADCASTSS(addr, t)
 			for h := 0; h < halves; h++ {
-				VFMADD231PS(yRegs[12+h], t, acc(r, h))
+				VFMADD231PS(mk.b[h], t, mk.acc(r, h))
 			}
 		}
 		ADDQ(bStep, bp)
-		ADDQ(aStep, a0)
-		ADDQ(aStep, a3)
+		for _, base := range bases {
+			ADDQ(aStep, base)
+		}
 	}
-	Comment("A panel of 8 columns or fewer (the last 4 of 100) needs only the first half of each row.")
-	CMPQ(Load(Param("n"), GP64()), U8(8))
+	Comment(fmt.Sprintf("A panel of %d columns or fewer needs only the first half of each row.", mk.lanes))
+	CMPQ(Load(Param("n"), GP64()), U8(mk.lanes))
 	JLE(LabelRef("narrow"))
 	quads := GP64()
 	kLoop("", k, quads, func() { step(2) }, false)
@@ -130,61 +142,97 @@ func gemmAVX2() {
 	kLoop("narrow_", k, quads, func() { step(1) }, true)
 
 	Label("epilogue")
-	Comment("Scale by alpha unless it is 1; Y12 is then free for C, Y13 holds beta, Y14 and Y15 the column mask.")
+	Comment("Scale by alpha unless it is 1.")
 	alphaBits := GP32()
 	MOVL(paramAddr("alpha"), alphaBits)
 	CMPL(alphaBits, U32(math.Float32bits(1)))
 	JE(LabelRef("scaled"))
-	VBROADCASTSS(paramAddr("alpha"), Y12)
-	for r := 0; r < gemmMR; r++ {
-		VMULPS(Y12, acc(r, 0), acc(r, 0))
-		VMULPS(Y12, acc(r, 1), acc(r, 1))
+	VBROADCASTSS(paramAddr("alpha"), mk.alpha)
+	for r := 0; r < mr; r++ {
+		VMULPS(mk.alpha, mk.acc(r, 0), mk.acc(r, 0))
+		VMULPS(mk.alpha, mk.acc(r, 1), mk.acc(r, 1))
 	}
 	Label("scaled")
-	VBROADCASTSS(paramAddr("beta"), Y13)
+	VBROADCASTSS(paramAddr("beta"), mk.beta)
 	m := Load(Param("m"), GP64())
 	n := Load(Param("n"), GP64())
 	betaBits := GP32()
 	MOVL(paramAddr("beta"), betaBits)
 	ANDL(U32(0x7fffffff), betaBits) // -0 counts as 0, as in Go's beta == 0
-	CMPQ(n, U8(gemmNR))
+	CMPQ(n, U8(nr))
 	JL(LabelRef("masked"))
 	TESTL(betaBits, betaBits)
 	JZ(LabelRef("full_beta0"))
-	storeRows("full_beta", gemmMR, cp, ldc, m, func(r int, row Mem) {
+	storeRows("full_beta", mr, cp, ldc, m, func(r int, row Mem) {
 		for h := 0; h < 2; h++ {
-			VFMADD231PS(row.Offset(32*h), Y13, acc(r, h))
-			VMOVUPS(acc(r, h), row.Offset(32*h))
+			VFMADD231PS(row.Offset(mk.vecBytes()*h), mk.beta, mk.acc(r, h))
+			VMOVUPS(mk.acc(r, h), row.Offset(mk.vecBytes()*h))
 		}
 	})
-	storeRows("full_beta0", gemmMR, cp, ldc, m, func(r int, row Mem) {
-		VMOVUPS(acc(r, 0), row)
-		VMOVUPS(acc(r, 1), row.Offset(32))
+	storeRows("full_beta0", mr, cp, ldc, m, func(r int, row Mem) {
+		for h := 0; h < 2; h++ {
+			VMOVUPS(mk.acc(r, h), row.Offset(mk.vecBytes()*h))
+		}
 	})
 
 	Label("masked")
-	maskBase := GP64()
-	LEAQ(mask, maskBase)
-	NEGQ(n)
-	ADDQ(U8(gemmNR), n)
-	VMOVDQU(Mem{Base: maskBase, Index: n, Scale: 4}, Y14)
-	VMOVDQU(Mem{Base: maskBase, Index: n, Scale: 4, Disp: 32}, Y15)
+	mk.loadMasks(n)
 	TESTL(betaBits, betaBits)
 	JZ(LabelRef("masked_beta0"))
-	storeRows("masked_beta", gemmMR, cp, ldc, m, func(r int, row Mem) {
+	storeRows("masked_beta", mr, cp, ldc, m, func(r int, row Mem) {
 		for h := 0; h < 2; h++ {
-			mk := []VecPhysical{Y14, Y15}[h]
-			VMASKMOVPS(row.Offset(32*h), mk, Y12)
-			VFMADD231PS(Y12, Y13, acc(r, h))
-			VMASKMOVPS(acc(r, h), mk, row.Offset(32*h))
+			mk.maskLoad(row.Offset(mk.vecBytes()*h), mk.masks[h], mk.cTmp)
+			VFMADD231PS(mk.cTmp, mk.beta, mk.acc(r, h))
+			mk.maskStore(mk.acc(r, h), mk.masks[h], row.Offset(mk.vecBytes()*h))
 		}
 	})
-	storeRows("masked_beta0", gemmMR, cp, ldc, m, func(r int, row Mem) {
-		VMASKMOVPS(acc(r, 0), Y14, row)
-		VMASKMOVPS(acc(r, 1), Y15, row.Offset(32))
+	storeRows("masked_beta0", mr, cp, ldc, m, func(r int, row Mem) {
+		for h := 0; h < 2; h++ {
+			mk.maskStore(mk.acc(r, h), mk.masks[h], row.Offset(mk.vecBytes()*h))
+		}
 	})
 
-	nextPanel(gemmNR)
+	nextPanel(nr)
+}
+
+var yRegs = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+
+// gemmAVX2 writes GemmAVX2x6x16 and PackB16AVX2. The 6x16 tile takes
+// twelve ymm accumulators: 12 FMAs per 8 loads, enough independent chains
+// to cover the FMA latency on Zen 3 and Intel cores alike.
+func gemmAVX2() {
+	// mask[16-n : 32-n] has its first n lanes set: the column mask of a
+	// tile n < 16 columns wide.
+	mask := GLOBL("gemmColumnMask", RODATA|NOPTR)
+	for i := 0; i < 32; i++ {
+		v := U32(0)
+		if i < 16 {
+			v = U32(0xffffffff)
+		}
+		DATA(4*i, v)
+	}
+	mk := &microKernel{
+		name: "GemmAVX2x6x16", isa: "AVX2+FMA", mr: 6, lanes: 8,
+		vecs:  yRegs,
+		b:     [2]VecPhysical{Y12, Y13},
+		bcast: []VecPhysical{Y14, Y15},
+		alpha: Y12, beta: Y13, cTmp: Y12,
+		prefetch: []int{0, 60},
+		zero:     func(v VecPhysical) { VXORPS(v, v, v) },
+		edges:    "masked loads and stores",
+		loadMasks: func(n Register) {
+			maskBase := GP64()
+			LEAQ(mask, maskBase)
+			NEGQ(n)
+			ADDQ(U8(16), n)
+			VMOVDQU(Mem{Base: maskBase, Index: n, Scale: 4}, Y14)
+			VMOVDQU(Mem{Base: maskBase, Index: n, Scale: 4, Disp: 32}, Y15)
+		},
+		masks:     [2]Op{Y14, Y15},
+		maskLoad:  func(mem, mask, dst Op) { VMASKMOVPS(mem, mask, dst) },
+		maskStore: func(src, mask, mem Op) { VMASKMOVPS(src, mask, mem) },
+	}
+	mk.emit()
 	packB16AVX2(mask)
 }
 
@@ -301,7 +349,7 @@ func packB16AVX2(mask Mem) {
 	SHLQ(U8(2), ldb)
 	TESTQ(k, k)
 	JZ(LabelRef("done"))
-	CMPQ(n, U8(gemmNR))
+	CMPQ(n, U8(16))
 	JNE(LabelRef("ragged"))
 	Label("full")
 	VMOVUPS(Mem{Base: src}, Y0)
@@ -309,7 +357,7 @@ func packB16AVX2(mask Mem) {
 	VMOVUPS(Y0, Mem{Base: d})
 	VMOVUPS(Y1, Mem{Base: d, Disp: 32})
 	ADDQ(ldb, src)
-	ADDQ(U8(4*gemmNR), d)
+	ADDQ(U8(64), d)
 	DECQ(k)
 	JNZ(LabelRef("full"))
 	JMP(LabelRef("done"))
@@ -318,7 +366,7 @@ func packB16AVX2(mask Mem) {
 	base := GP64()
 	LEAQ(mask, base)
 	NEGQ(n)
-	ADDQ(U8(gemmNR), n)
+	ADDQ(U8(16), n)
 	VMOVDQU(Mem{Base: base, Index: n, Scale: 4}, Y2)
 	VMOVDQU(Mem{Base: base, Index: n, Scale: 4, Disp: 32}, Y3)
 	Label("raggedLoop")
@@ -327,7 +375,7 @@ func packB16AVX2(mask Mem) {
 	VMOVUPS(Y0, Mem{Base: d})
 	VMOVUPS(Y1, Mem{Base: d, Disp: 32})
 	ADDQ(ldb, src)
-	ADDQ(U8(4*gemmNR), d)
+	ADDQ(U8(64), d)
 	DECQ(k)
 	JNZ(LabelRef("raggedLoop"))
 	Label("done")
