@@ -26,8 +26,8 @@ func finiteAVX2() {
 	)
 	n := Load(Param("x").Len(), GP64())
 	p := Load(Param("x").Base(), GP64())
-	acc := zeroAccs(vecUnroll)
-	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ VecVirtual, u int) {
+	acc := zeroAccs(avx2, vecUnroll)
+	vecLoop(avx2, n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ Register, u int) {
 		v := load(0)
 		VSUBPS(v, v, v)
 		VADDPS(v, acc[u], acc[u])

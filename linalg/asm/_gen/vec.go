@@ -9,9 +9,44 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// The AVX2 vector kernels work on contiguous float32 slices, 8 lanes at a
-// time, and finish a ragged tail of 1-7 elements with masked loads and
-// stores, so they never touch memory past the slices.
+// The vector kernels work on contiguous float32 slices, a vector register
+// of lanes at a time, and finish a ragged tail with masked loads and
+// stores, so they never touch memory past the slices. The AVX2 ones (this
+// file) work on 8 lanes, the AVX-512F ones (vec512.go) on 16.
+
+// vecISA is what the vector kernels need to know of an instruction set:
+// its width and the instructions that differ between AVX2 and AVX-512F.
+type vecISA struct {
+	name  string            // the kernel names' suffix
+	lanes int               // float32 lanes in a vector register
+	vec   func() VecVirtual // a new vector register
+
+	// tailMask emits the mask of the lanes of an n-element tail, n from 1
+	// to lanes-1, and returns it; it may clobber n. maskedLoad loads the
+	// lanes under mask and zeroes the others; maskedStore stores the
+	// lanes under mask.
+	tailMask    func(n Register) Register
+	maskedLoad  func(src Mem, mask Register, dst VecVirtual)
+	maskedStore func(src VecVirtual, mask Register, dst Mem)
+}
+
+// avx2 is the 8-lane AVX2 instruction set: masks are vectors of all-ones
+// lanes, the tail's is read from tailMask's table and moved by VMASKMOVPS.
+var avx2 = vecISA{
+	name:  "AVX2",
+	lanes: 8,
+	vec:   YMM,
+	tailMask: func(n Register) Register {
+		mask := YMM()
+		base := GP64()
+		LEAQ(tailMask(), base)
+		NEGQ(n)
+		VMOVDQU(Mem{Base: base, Index: n, Scale: 4, Disp: 32}, mask)
+		return mask
+	},
+	maskedLoad:  func(src Mem, mask Register, dst VecVirtual) { VMASKMOVPS(src, mask, dst) },
+	maskedStore: func(src VecVirtual, mask Register, dst Mem) { VMASKMOVPS(src, mask, dst) },
+}
 
 // vecConsts are the 8-lane constants defined so far, by name.
 var vecConsts = map[string]Mem{}
@@ -50,36 +85,46 @@ func tailMask() Mem {
 	return m
 }
 
-// vecBody emits the work on one group of 8 lanes: it loads and stores
-// its operands through load and store, and slot tells which of the
-// unrolled groups it is (0 to vecUnroll-1; 0 in the single-group and tail
+// vecBody emits the work on one vector of lanes: it loads and stores its
+// operands through load and store, and slot tells which of the unrolled
+// vectors it is (0 to vecUnroll-1; 0 in the single-vector and tail
 // loops), so a reduction can keep independent accumulators per slot. In
-// the tail, mask holds the lanes that exist; it is nil elsewhere.
-type vecBody func(load func(p int) VecVirtual, store func(p int, v VecVirtual), mask VecVirtual, slot int)
+// the tail, mask holds the lanes that exist (the others are loaded as
+// zeros and not stored); it is nil elsewhere.
+type vecBody func(load func(p int) VecVirtual, store func(p int, v VecVirtual), mask Register, slot int)
 
-// vecUnroll is how many groups of 8 the main loop does per iteration.
+// vecUnroll is how many vectors the main loop does per iteration.
 const vecUnroll = 4
 
-// vecLoop emits the loops of a kernel over n elements: groups of
-// 8*vecUnroll, then of 8, then a masked tail of 1-7.
-func vecLoop(n Register, ptrs []Register, body vecBody) {
+// vecLoop emits the loops of a kernel over n elements: vecUnroll vectors
+// at a time, then one, then a masked tail of 1 to s.lanes-1 elements.
+func vecLoop(s vecISA, n Register, ptrs []Register, body vecBody) {
+	size := 4 * s.lanes
 	group := func(u int) {
 		body(func(p int) VecVirtual {
-			v := YMM()
-			VMOVUPS(Mem{Base: ptrs[p], Disp: 32 * u}, v)
+			v := s.vec()
+			VMOVUPS(Mem{Base: ptrs[p], Disp: size * u}, v)
 			return v
 		}, func(p int, v VecVirtual) {
-			VMOVUPS(v, Mem{Base: ptrs[p], Disp: 32 * u})
+			VMOVUPS(v, Mem{Base: ptrs[p], Disp: size * u})
 		}, nil, u)
 	}
-	advance := func(groups int) {
-		for _, p := range ptrs {
-			ADDQ(U8(32*groups), p)
+	// The pointer steps are 32-bit immediates where the unrolled one
+	// does not fit in a byte.
+	step := func(bytes int) Constant {
+		if size*vecUnroll > math.MaxUint8 {
+			return U32(bytes)
 		}
-		SUBQ(U8(8*groups), n)
+		return U8(bytes)
+	}
+	advance := func(vectors int) {
+		for _, p := range ptrs {
+			ADDQ(step(size*vectors), p)
+		}
+		SUBQ(U8(s.lanes*vectors), n)
 	}
 	Label("loopN")
-	CMPQ(n, U8(8*vecUnroll))
+	CMPQ(n, U8(s.lanes*vecUnroll))
 	JL(LabelRef("loop1"))
 	for u := 0; u < vecUnroll; u++ {
 		group(u)
@@ -88,7 +133,7 @@ func vecLoop(n Register, ptrs []Register, body vecBody) {
 	JMP(LabelRef("loopN"))
 
 	Label("loop1")
-	CMPQ(n, U8(8))
+	CMPQ(n, U8(s.lanes))
 	JL(LabelRef("tail"))
 	group(0)
 	advance(1)
@@ -97,17 +142,13 @@ func vecLoop(n Register, ptrs []Register, body vecBody) {
 	Label("tail")
 	TESTQ(n, n)
 	JZ(LabelRef("done"))
-	mask := YMM()
-	base := GP64()
-	LEAQ(tailMask(), base)
-	NEGQ(n)
-	VMOVDQU(Mem{Base: base, Index: n, Scale: 4, Disp: 32}, mask)
+	mask := s.tailMask(n)
 	body(func(p int) VecVirtual {
-		v := YMM()
-		VMASKMOVPS(Mem{Base: ptrs[p]}, mask, v)
+		v := s.vec()
+		s.maskedLoad(Mem{Base: ptrs[p]}, mask, v)
 		return v
 	}, func(p int, v VecVirtual) {
-		VMASKMOVPS(v, mask, Mem{Base: ptrs[p]})
+		s.maskedStore(v, mask, Mem{Base: ptrs[p]})
 	}, mask, 0)
 	Label("done")
 }
@@ -116,22 +157,22 @@ func vecLoop(n Register, ptrs []Register, body vecBody) {
 // elementwise by f of the slices' elements. The other slices must be at
 // least as long as dst; scalars are float32 parameters broadcast to every
 // lane before f sees them.
-func mapKernel(name, sig string, doc []string, slices, scalars []string, f func(in, sc []VecVirtual) VecVirtual) {
+func mapKernel(s vecISA, name, sig string, doc []string, slices, scalars []string, f func(in, sc []VecVirtual) VecVirtual) {
 	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
 	Doc(doc...)
 	n := Load(Param(slices[0]).Len(), GP64())
 	var ptrs []Register
-	for _, s := range slices {
-		ptrs = append(ptrs, Load(Param(s).Base(), GP64()))
+	for _, p := range slices {
+		ptrs = append(ptrs, Load(Param(p).Base(), GP64()))
 	}
 	var sc []VecVirtual
-	for _, s := range scalars {
-		v := YMM()
-		VBROADCASTSS(paramAddr(s), v)
+	for _, p := range scalars {
+		v := s.vec()
+		VBROADCASTSS(paramAddr(p), v)
 		sc = append(sc, v)
 	}
-	vecLoop(n, ptrs, func(load func(int) VecVirtual, store func(int, VecVirtual), _ VecVirtual, _ int) {
+	vecLoop(s, n, ptrs, func(load func(int) VecVirtual, store func(int, VecVirtual), _ Register, _ int) {
 		in := make([]VecVirtual, len(slices))
 		for i := range slices {
 			in[i] = load(i)
@@ -231,7 +272,7 @@ func tanhPS(x VecVirtual) VecVirtual {
 }
 
 func vecAVX2() {
-	mapKernel("AddAVX2", "func(dst, x []float32)", []string{
+	mapKernel(avx2, "AddAVX2", "func(dst, x []float32)", []string{
 		"AddAVX2 is",
 		"",
 		"\tfor i := range dst {",
@@ -244,7 +285,7 @@ func vecAVX2() {
 		return in[0]
 	})
 
-	mapKernel("AxpbyAVX2", "func(a float32, y []float32, b float32, x []float32)", []string{
+	mapKernel(avx2, "AxpbyAVX2", "func(a float32, y []float32, b float32, x []float32)", []string{
 		"AxpbyAVX2 is",
 		"",
 		"\tfor i := range y {",
@@ -275,7 +316,7 @@ func vecAVX2() {
 		if len(scalars) > 0 {
 			sig = "func(x, bias []float32, slope float32)"
 		}
-		mapKernel(name, sig, biasDoc(name, expr), []string{"x", "bias"}, scalars, func(in, sc []VecVirtual) VecVirtual {
+		mapKernel(avx2, name, sig, biasDoc(name, expr), []string{"x", "bias"}, scalars, func(in, sc []VecVirtual) VecVirtual {
 			VADDPS(in[1], in[0], in[0])
 			return f(in[0], sc)
 		})
@@ -313,7 +354,7 @@ func vecAVX2() {
 			"len(a) >= len(d) is the caller's to ensure.",
 		}
 	}
-	mapKernel("GradSigmoidAVX2", "func(d, a []float32)", gradDoc("GradSigmoidAVX2", "*= a[i] * (1 - a[i])"),
+	mapKernel(avx2, "GradSigmoidAVX2", "func(d, a []float32)", gradDoc("GradSigmoidAVX2", "*= a[i] * (1 - a[i])"),
 		[]string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
 			t := YMM()
 			VMOVUPS(constF("One", 1), t)
@@ -322,7 +363,7 @@ func vecAVX2() {
 			VMULPS(t, in[0], in[0])
 			return in[0]
 		})
-	mapKernel("GradTanhAVX2", "func(d, a []float32)", gradDoc("GradTanhAVX2", "*= 1 - a[i]*a[i] // fused"),
+	mapKernel(avx2, "GradTanhAVX2", "func(d, a []float32)", gradDoc("GradTanhAVX2", "*= 1 - a[i]*a[i] // fused"),
 		[]string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
 			t := YMM()
 			VMOVUPS(constF("One", 1), t)
@@ -330,14 +371,14 @@ func vecAVX2() {
 			VMULPS(t, in[0], in[0])
 			return in[0]
 		})
-	mapKernel("GradReLUAVX2", "func(d, a []float32)", gradDoc("GradReLUAVX2", "= 0 unless a[i] > 0"),
+	mapKernel(avx2, "GradReLUAVX2", "func(d, a []float32)", gradDoc("GradReLUAVX2", "= 0 unless a[i] > 0"),
 		[]string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
 			pos := YMM()
 			VCMPPS(U8(0x0e), constF("Zero", 0), in[1], pos) // a > 0
 			VANDPS(pos, in[0], in[0])
 			return in[0]
 		})
-	mapKernel("GradLeakyReLUAVX2", "func(d, a []float32, slope float32)", gradDoc("GradLeakyReLUAVX2", "*= slope unless a[i] > 0"),
+	mapKernel(avx2, "GradLeakyReLUAVX2", "func(d, a []float32, slope float32)", gradDoc("GradLeakyReLUAVX2", "*= slope unless a[i] > 0"),
 		[]string{"d", "a"}, []string{"slope"}, func(in, sc []VecVirtual) VecVirtual {
 			pos, s := YMM(), YMM()
 			VMULPS(sc[0], in[0], s)
@@ -346,7 +387,7 @@ func vecAVX2() {
 			return in[0]
 		})
 
-	mapKernel("ScaleAVX2", "func(x []float32, s float32)", []string{
+	mapKernel(avx2, "ScaleAVX2", "func(x []float32, s float32)", []string{
 		"ScaleAVX2 is",
 		"",
 		"\tfor i := range x {",
@@ -363,10 +404,10 @@ func vecAVX2() {
 }
 
 // zeroAccs returns n zeroed float64 accumulators.
-func zeroAccs(n int) []VecVirtual {
+func zeroAccs(s vecISA, n int) []VecVirtual {
 	acc := make([]VecVirtual, n)
 	for i := range acc {
-		acc[i] = YMM()
+		acc[i] = s.vec()
 		VXORPD(acc[i], acc[i], acc[i])
 	}
 	return acc
@@ -424,7 +465,7 @@ func maxKernel() {
 		VMOVUPS(constF("NegInf", float32(math.Inf(-1))), ms[u])
 		VXORPS(nans[u], nans[u], nans[u])
 	}
-	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), mask VecVirtual, u int) {
+	vecLoop(avx2, n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), mask Register, u int) {
 		v := load(0)
 		if mask != nil {
 			ninf := YMM()
@@ -478,8 +519,8 @@ func expShiftSumKernel() {
 	p := Load(Param("x").Base(), GP64())
 	s := YMM()
 	VBROADCASTSS(paramAddr("shift"), s)
-	acc := zeroAccs(4)
-	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, store func(int, VecVirtual), mask VecVirtual, u int) {
+	acc := zeroAccs(avx2, 4)
+	vecLoop(avx2, n, []Register{p}, func(load func(int) VecVirtual, store func(int, VecVirtual), mask Register, u int) {
 		v := load(0)
 		VSUBPS(s, v, v)
 		e := expPS(v)
@@ -511,8 +552,8 @@ func sumSquaresKernel() {
 	)
 	n := Load(Param("x").Len(), GP64())
 	p := Load(Param("x").Base(), GP64())
-	acc := zeroAccs(2 * vecUnroll)
-	vecLoop(n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ VecVirtual, u int) {
+	acc := zeroAccs(avx2, 2*vecUnroll)
+	vecLoop(avx2, n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ Register, u int) {
 		v := load(0)
 		lo, hi := YMM(), YMM()
 		VCVTPS2PD(v.AsX(), lo)

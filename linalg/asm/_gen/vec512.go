@@ -17,10 +17,26 @@ import (
 // with VBROADCASTSS), VPXORD, VPANDD and VPORD stand for VXORPS, VANDPS
 // and VORPS (whose zmm forms need AVX512DQ), VRNDSCALEPS for VROUNDPS,
 // and comparisons write opmasks, which VBLENDMPS and zero-masking select
-// by. A ragged tail of 1-15 elements is loaded zero-masked and stored
-// masked under an opmask, so the kernels never touch memory past the
-// slices. The reductions sum in 16 float64 lanes instead of 8, so their
+// by. The reductions sum in 16 float64 lanes instead of 8, so their
 // sums may differ from the AVX2 ones in the last bits.
+
+// avx512 is the 16-lane AVX-512F instruction set: a ragged tail of 1-15
+// elements is loaded zero-masked and stored masked under an opmask from
+// tailMask16's table.
+var avx512 = vecISA{
+	name:  "AVX512",
+	lanes: 16,
+	vec:   ZMM,
+	tailMask: func(n Register) Register {
+		mask := K()
+		table := GP64()
+		LEAQ(tailMask16(), table)
+		KMOVW(Mem{Base: table, Index: n, Scale: 2}, mask)
+		return mask
+	},
+	maskedLoad:  func(src Mem, mask Register, dst VecVirtual) { VMOVUPS_Z(src, mask, dst) },
+	maskedStore: func(src VecVirtual, mask Register, dst Mem) { VMOVUPS(src, mask, dst) },
+}
 
 // tailMask16 returns the table whose 16-bit entry n is the opmask of an
 // n-element tail, (1<<n)-1.
@@ -34,91 +50,6 @@ func tailMask16() Mem {
 	}
 	vecConsts["tailMask16"] = m
 	return m
-}
-
-// vec512Body emits the work on one group of 16 lanes, as vecBody does on
-// 8: it loads and stores its operands through load and store, and slot
-// tells which of the unrolled groups it is. In the tail, mask is the
-// opmask of the lanes that exist (the others are loaded as zeros and not
-// stored); it is nil elsewhere.
-type vec512Body func(load func(p int) VecVirtual, store func(p int, v VecVirtual), mask Register, slot int)
-
-// vec512Loop emits the loops of a kernel over n elements: groups of
-// 16*vecUnroll, then of 16, then a masked tail of 1-15.
-func vec512Loop(n Register, ptrs []Register, body vec512Body) {
-	group := func(u int) {
-		body(func(p int) VecVirtual {
-			v := ZMM()
-			VMOVUPS(Mem{Base: ptrs[p], Disp: 64 * u}, v)
-			return v
-		}, func(p int, v VecVirtual) {
-			VMOVUPS(v, Mem{Base: ptrs[p], Disp: 64 * u})
-		}, nil, u)
-	}
-	advance := func(groups int) {
-		for _, p := range ptrs {
-			ADDQ(U32(64*groups), p)
-		}
-		SUBQ(U8(16*groups), n)
-	}
-	Label("loopN")
-	CMPQ(n, U8(16*vecUnroll))
-	JL(LabelRef("loop1"))
-	for u := 0; u < vecUnroll; u++ {
-		group(u)
-	}
-	advance(vecUnroll)
-	JMP(LabelRef("loopN"))
-
-	Label("loop1")
-	CMPQ(n, U8(16))
-	JL(LabelRef("tail"))
-	group(0)
-	advance(1)
-	JMP(LabelRef("loop1"))
-
-	Label("tail")
-	TESTQ(n, n)
-	JZ(LabelRef("done"))
-	mask := K()
-	table := GP64()
-	LEAQ(tailMask16(), table)
-	KMOVW(Mem{Base: table, Index: n, Scale: 2}, mask)
-	body(func(p int) VecVirtual {
-		v := ZMM()
-		VMOVUPS_Z(Mem{Base: ptrs[p]}, mask, v)
-		return v
-	}, func(p int, v VecVirtual) {
-		VMOVUPS(v, mask, Mem{Base: ptrs[p]})
-	}, mask, 0)
-	Label("done")
-}
-
-// mapKernel512 is mapKernel on 16 lanes.
-func mapKernel512(name, sig string, doc []string, slices, scalars []string, f func(in, sc []VecVirtual) VecVirtual) {
-	TEXT(name, NOSPLIT, sig)
-	Pragma("noescape")
-	Doc(doc...)
-	n := Load(Param(slices[0]).Len(), GP64())
-	var ptrs []Register
-	for _, s := range slices {
-		ptrs = append(ptrs, Load(Param(s).Base(), GP64()))
-	}
-	var sc []VecVirtual
-	for _, s := range scalars {
-		v := ZMM()
-		VBROADCASTSS(paramAddr(s), v)
-		sc = append(sc, v)
-	}
-	vec512Loop(n, ptrs, func(load func(int) VecVirtual, store func(int, VecVirtual), _ Register, _ int) {
-		in := make([]VecVirtual, len(slices))
-		for i := range slices {
-			in[i] = load(i)
-		}
-		store(0, f(in, sc))
-	})
-	VZEROUPPER()
-	RET()
 }
 
 // broadcastF returns a zmm holding 16 copies of v, from the constant
@@ -214,7 +145,7 @@ func compareZero512(predicate uint8, x VecVirtual) Register {
 }
 
 func vecAVX512() {
-	mapKernel512("AddAVX512", "func(dst, x []float32)", []string{
+	mapKernel(avx512, "AddAVX512", "func(dst, x []float32)", []string{
 		"AddAVX512 is AddAVX2 on 16 lanes:",
 		"",
 		"\tfor i := range dst {",
@@ -227,7 +158,7 @@ func vecAVX512() {
 		return in[0]
 	})
 
-	mapKernel512("AxpbyAVX512", "func(a float32, y []float32, b float32, x []float32)", []string{
+	mapKernel(avx512, "AxpbyAVX512", "func(a float32, y []float32, b float32, x []float32)", []string{
 		"AxpbyAVX512 is AxpbyAVX2 on 16 lanes:",
 		"",
 		"\tfor i := range y {",
@@ -241,7 +172,7 @@ func vecAVX512() {
 		return in[0]
 	})
 
-	mapKernel512("BiasSigmoidAVX512", "func(x, bias []float32)", []string{
+	mapKernel(avx512, "BiasSigmoidAVX512", "func(x, bias []float32)", []string{
 		"BiasSigmoidAVX512 is BiasSigmoidAVX2 on 16 lanes, with the same results:",
 		"",
 		"\tfor i := range x {",
@@ -255,7 +186,7 @@ func vecAVX512() {
 		return sigmoidPS512(in[0])
 	})
 
-	mapKernel512("BiasTanhAVX512", "func(x, bias []float32)", []string{
+	mapKernel(avx512, "BiasTanhAVX512", "func(x, bias []float32)", []string{
 		"BiasTanhAVX512 is BiasTanhAVX2 on 16 lanes, with the same results:",
 		"",
 		"\tfor i := range x {",
@@ -269,7 +200,7 @@ func vecAVX512() {
 		return tanhPS512(in[0])
 	})
 
-	mapKernel512("BiasReLUAVX512", "func(x, bias []float32)", []string{
+	mapKernel(avx512, "BiasReLUAVX512", "func(x, bias []float32)", []string{
 		"BiasReLUAVX512 is BiasReLUAVX2 on 16 lanes:",
 		"",
 		"\tfor i := range x {",
@@ -288,7 +219,7 @@ func vecAVX512() {
 		return r
 	})
 
-	mapKernel512("BiasLeakyReLUAVX512", "func(x, bias []float32, slope float32)", []string{
+	mapKernel(avx512, "BiasLeakyReLUAVX512", "func(x, bias []float32, slope float32)", []string{
 		"BiasLeakyReLUAVX512 is BiasLeakyReLUAVX2 on 16 lanes:",
 		"",
 		"\tfor i := range x {",
@@ -306,7 +237,7 @@ func vecAVX512() {
 		return z
 	})
 
-	mapKernel512("GradSigmoidAVX512", "func(d, a []float32)", []string{
+	mapKernel(avx512, "GradSigmoidAVX512", "func(d, a []float32)", []string{
 		"GradSigmoidAVX512 is GradSigmoidAVX2 on 16 lanes:",
 		"",
 		"\tfor i := range d {",
@@ -322,7 +253,7 @@ func vecAVX512() {
 		return in[0]
 	})
 
-	mapKernel512("GradTanhAVX512", "func(d, a []float32)", []string{
+	mapKernel(avx512, "GradTanhAVX512", "func(d, a []float32)", []string{
 		"GradTanhAVX512 is GradTanhAVX2 on 16 lanes:",
 		"",
 		"\tfor i := range d {",
@@ -337,7 +268,7 @@ func vecAVX512() {
 		return in[0]
 	})
 
-	mapKernel512("GradReLUAVX512", "func(d, a []float32)", []string{
+	mapKernel(avx512, "GradReLUAVX512", "func(d, a []float32)", []string{
 		"GradReLUAVX512 is GradReLUAVX2 on 16 lanes:",
 		"",
 		"\tfor i := range d {",
@@ -351,7 +282,7 @@ func vecAVX512() {
 		return r
 	})
 
-	mapKernel512("GradLeakyReLUAVX512", "func(d, a []float32, slope float32)", []string{
+	mapKernel(avx512, "GradLeakyReLUAVX512", "func(d, a []float32, slope float32)", []string{
 		"GradLeakyReLUAVX512 is GradLeakyReLUAVX2 on 16 lanes:",
 		"",
 		"\tfor i := range d {",
@@ -366,7 +297,7 @@ func vecAVX512() {
 		return in[0]
 	})
 
-	mapKernel512("ScaleAVX512", "func(x []float32, s float32)", []string{
+	mapKernel(avx512, "ScaleAVX512", "func(x []float32, s float32)", []string{
 		"ScaleAVX512 is ScaleAVX2 on 16 lanes:",
 		"",
 		"\tfor i := range x {",
@@ -443,7 +374,7 @@ func max512Kernel() {
 		ordered[u] = K()
 		KMOVW(all, ordered[u])
 	}
-	vec512Loop(n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), mask Register, u int) {
+	vecLoop(avx512, n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), mask Register, u int) {
 		v := load(0)
 		VCMPPS(U8(7), v, v, ordered[u], ordered[u]) // ordered: v is not NaN
 		if mask != nil {
@@ -505,7 +436,7 @@ func expShiftSum512Kernel() {
 	s := ZMM()
 	VBROADCASTSS(paramAddr("shift"), s)
 	acc := zeroAccs512(4)
-	vec512Loop(n, []Register{p}, func(load func(int) VecVirtual, store func(int, VecVirtual), mask Register, u int) {
+	vecLoop(avx512, n, []Register{p}, func(load func(int) VecVirtual, store func(int, VecVirtual), mask Register, u int) {
 		v := load(0)
 		VSUBPS(s, v, v)
 		e := expPS512(v)
@@ -539,7 +470,7 @@ func sumSquares512Kernel() {
 	n := Load(Param("x").Len(), GP64())
 	p := Load(Param("x").Base(), GP64())
 	acc := zeroAccs512(2 * vecUnroll)
-	vec512Loop(n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ Register, u int) {
+	vecLoop(avx512, n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ Register, u int) {
 		lo, hi := widenPD512(load(0))
 		VFMADD231PD(lo, lo, acc[2*u])
 		VFMADD231PD(hi, hi, acc[2*u+1])
