@@ -11,8 +11,11 @@ import (
 
 // The vector kernels work on contiguous float32 slices, a vector register
 // of lanes at a time, and finish a ragged tail with masked loads and
-// stores, so they never touch memory past the slices. The AVX2 ones (this
-// file) work on 8 lanes, the AVX-512F ones (vec512.go) on 16.
+// stores, so they never touch memory past the slices. They are written
+// once, against a vecISA, and emitted for AVX2 (8 lanes, this file) and
+// AVX-512F (16 lanes, vec512.go): the same operations in the same order
+// and operand roles, so that both give the same bits, NaN payloads
+// included.
 
 // vecISA is what the vector kernels need to know of an instruction set:
 // its width and the instructions that differ between AVX2 and AVX-512F.
@@ -28,6 +31,23 @@ type vecISA struct {
 	tailMask    func(n Register) Register
 	maskedLoad  func(src Mem, mask Register, dst VecVirtual)
 	maskedStore func(src VecVirtual, mask Register, dst Mem)
+
+	// The instructions whose first operand is a constant vector of constF
+	// or constU: AVX2 reads all of it, AVX-512 broadcasts its first element.
+	movC, addC, mulC, fmadd213C, fnmadd231C, padddC, xorC, andC func(...Op)
+	// mask returns a new register for a mask of lanes: a vector on AVX2,
+	// an opmask on AVX-512. cmpC compares the constant c with x by
+	// predicate into the mask dst.
+	mask func() Register
+	cmpC func(predicate uint8, c Mem, x VecVirtual, dst Register)
+
+	// The register forms of the bitwise instructions, and the rounding.
+	xorps, xorpd, orps func(...Op)
+	roundps            func(mode, src, dst Op)
+	// blend emits dst = a in the lanes under mask, b in the others.
+	blend func(mask Register, a, b, dst VecVirtual)
+	// zeroOff zeroes the lanes of v that are not under mask.
+	zeroOff func(mask Register, v VecVirtual)
 }
 
 // avx2 is the 8-lane AVX2 instruction set: masks are vectors of all-ones
@@ -46,6 +66,22 @@ var avx2 = vecISA{
 	},
 	maskedLoad:  func(src Mem, mask Register, dst VecVirtual) { VMASKMOVPS(src, mask, dst) },
 	maskedStore: func(src VecVirtual, mask Register, dst Mem) { VMASKMOVPS(src, mask, dst) },
+	movC:        VMOVUPS,
+	addC:        VADDPS,
+	mulC:        VMULPS,
+	fmadd213C:   VFMADD213PS,
+	fnmadd231C:  VFNMADD231PS,
+	padddC:      VPADDD,
+	xorC:        VXORPS,
+	andC:        VANDPS,
+	mask:        func() Register { return YMM() },
+	cmpC:        func(predicate uint8, c Mem, x VecVirtual, dst Register) { VCMPPS(U8(predicate), c, x, dst) },
+	xorps:       VXORPS,
+	xorpd:       VXORPD,
+	orps:        VORPS,
+	roundps:     VROUNDPS,
+	blend:       func(mask Register, a, b, dst VecVirtual) { VBLENDVPS(mask, a, b, dst) },
+	zeroOff:     func(mask Register, v VecVirtual) { VANDPS(mask, v, v) },
 }
 
 // vecConsts are the 8-lane constants defined so far, by name.
@@ -65,6 +101,13 @@ func constU(name string, u uint32) Mem {
 	}
 	vecConsts[name] = m
 	return m
+}
+
+// constant returns a new vector register holding v in every lane.
+func (s vecISA) constant(name string, v float32) VecVirtual {
+	r := s.vec()
+	s.movC(constF(name, v), r)
+	return r
 }
 
 // tailMask returns the table whose 32 bytes at 4*(8-n) are the lane mask
@@ -183,41 +226,38 @@ func mapKernel(s vecISA, name, sig string, doc []string, slices, scalars []strin
 	RET()
 }
 
-// expPS emits e^x for the eight lanes of x: Cephes' expf, range-reduced
-// by n = round(x/ln 2) with ln 2 split in two, a degree-7 polynomial in
-// the remainder, and the scaling by 2^n done in two halves so that results
+// expPS emits e^x for the lanes of x: Cephes' expf, range-reduced by
+// n = round(x/ln 2) with ln 2 split in two, a degree-7 polynomial in the
+// remainder, and the scaling by 2^n done in two halves so that results
 // near the overflow threshold and the subnormal ones are both right.
 // x is clamped to [-104.5, 89] first (beyond them e^x rounds to 0 or
 // overflows to +Inf anyway); NaN propagates.
-func expPS(x VecVirtual) VecVirtual {
-	hi, lo := YMM(), YMM()
-	VMOVUPS(constF("ExpHi", 89), hi)
-	VMOVUPS(constF("ExpLo", -104.5), lo)
-	t := YMM()
+func expPS(s vecISA, x VecVirtual) VecVirtual {
+	hi, lo := s.constant("ExpHi", 89), s.constant("ExpLo", -104.5)
+	t := s.vec()
 	VMINPS(x, hi, t) // hi < x ? hi : x, and x when x is NaN
 	VMAXPS(t, lo, t) // lo > t ? lo : t, and t when t is NaN
-	n := YMM()
-	VMULPS(constF("Log2e", 1.44269504088896341), t, n)
-	VROUNDPS(U8(0), n, n) // to nearest even
-	VFNMADD231PS(constF("Ln2Hi", 0.693359375), n, t)
-	VFNMADD231PS(constF("Ln2Lo", -2.12194440e-4), n, t)
-	p := YMM()
-	VMOVUPS(constF("ExpP0", 1.9875691500e-4), p)
+	n := s.vec()
+	s.mulC(constF("Log2e", 1.44269504088896341), t, n)
+	s.roundps(U8(0), n, n) // to nearest even
+	s.fnmadd231C(constF("Ln2Hi", 0.693359375), n, t)
+	s.fnmadd231C(constF("Ln2Lo", -2.12194440e-4), n, t)
+	p := s.constant("ExpP0", 1.9875691500e-4)
 	for i, c := range []float32{1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1} {
-		VFMADD213PS(constF(fmt.Sprintf("ExpP%d", i+1), c), t, p) // p = p*t + c
+		s.fmadd213C(constF(fmt.Sprintf("ExpP%d", i+1), c), t, p) // p = p*t + c
 	}
-	z := YMM()
+	z := s.vec()
 	VMULPS(t, t, z)
 	VFMADD213PS(t, z, p) // p = p*t² + t
-	VADDPS(constF("One", 1), p, p)
+	s.addC(constF("One", 1), p, p)
 	// 2^n = 2^h * 2^(n-h) with h = n>>1: both factors stay normal.
-	ni, h := YMM(), YMM()
+	ni, h := s.vec(), s.vec()
 	VCVTPS2DQ(n, ni)
 	VPSRAD(U8(1), ni, h)
 	VPSUBD(h, ni, ni)
 	bias := constU("ExpBias", 127)
-	VPADDD(bias, h, h)
-	VPADDD(bias, ni, ni)
+	s.padddC(bias, h, h)
+	s.padddC(bias, ni, ni)
 	VPSLLD(U8(23), h, h)
 	VPSLLD(U8(23), ni, ni)
 	VMULPS(h, p, p)
@@ -226,54 +266,66 @@ func expPS(x VecVirtual) VecVirtual {
 }
 
 // sigmoidPS emits 1/(1+e^-x).
-func sigmoidPS(x VecVirtual) VecVirtual {
-	neg := YMM()
-	VXORPS(constU("SignBit", 0x80000000), x, neg)
-	e := expPS(neg)
-	VADDPS(constF("One", 1), e, e)
-	r := YMM()
-	VMOVUPS(constF("One", 1), r)
+func sigmoidPS(s vecISA, x VecVirtual) VecVirtual {
+	neg := s.vec()
+	s.xorC(constU("SignBit", 0x80000000), x, neg)
+	e := expPS(s, neg)
+	s.addC(constF("One", 1), e, e)
+	r := s.constant("One", 1)
 	VDIVPS(e, r, r)
 	return r
 }
 
 // tanhPS emits tanh x: Cephes' odd polynomial for |x| < 0.625, and
 // sign(x)*(1 - 2/(e^2|x| + 1)) elsewhere.
-func tanhPS(x VecVirtual) VecVirtual {
-	ax := YMM()
-	VANDPS(constU("AbsMask", 0x7fffffff), x, ax)
-	e := YMM()
+func tanhPS(s vecISA, x VecVirtual) VecVirtual {
+	ax := s.vec()
+	s.andC(constU("AbsMask", 0x7fffffff), x, ax)
+	e := s.vec()
 	VADDPS(ax, ax, e)
-	e = expPS(e)
-	VADDPS(constF("One", 1), e, e)
-	big := YMM()
-	VMOVUPS(constF("Two", 2), big)
+	e = expPS(s, e)
+	s.addC(constF("One", 1), e, e)
+	big := s.constant("Two", 2)
 	VDIVPS(e, big, big)
-	one := YMM()
-	VMOVUPS(constF("One", 1), one)
+	one := s.constant("One", 1)
 	VSUBPS(big, one, big) // 1 - 2/(e+1)
-	sign := YMM()
-	VANDPS(constU("SignBit", 0x80000000), x, sign)
-	VORPS(sign, big, big)
+	sign := s.vec()
+	s.andC(constU("SignBit", 0x80000000), x, sign)
+	s.orps(sign, big, big)
 
-	z, p := YMM(), YMM()
+	z := s.vec()
 	VMULPS(x, x, z)
-	VMOVUPS(constF("TanhP0", -5.70498872745e-3), p)
+	p := s.constant("TanhP0", -5.70498872745e-3)
 	for i, c := range []float32{2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1} {
-		VFMADD213PS(constF(fmt.Sprintf("TanhP%d", i+1), c), z, p)
+		s.fmadd213C(constF(fmt.Sprintf("TanhP%d", i+1), c), z, p)
 	}
 	VMULPS(z, p, p)
 	VFMADD213PS(x, x, p) // p*x + x
 
-	small := YMM()
-	VCMPPS(U8(1), constF("TanhSmall", 0.625), ax, small) // |x| < 0.625
-	VBLENDVPS(small, p, big, big)
+	small := s.mask()
+	s.cmpC(1, constF("TanhSmall", 0.625), ax, small) // |x| < 0.625
+	s.blend(small, p, big, big)
 	return big
 }
 
-func vecAVX2() {
-	mapKernel(avx2, "AddAVX2", "func(dst, x []float32)", []string{
-		"AddAVX2 is",
+// intro is the first line of the doc of kernel name: the AVX-512 kernels
+// name the AVX2 one they widen, and sameBits tells that they give its
+// results where that is news.
+func (s vecISA) intro(name string, sameBits bool) string {
+	if s.name == avx2.name {
+		return name + s.name + " is"
+	}
+	same := ""
+	if sameBits {
+		same = ", with the same results"
+	}
+	return fmt.Sprintf("%s%s is %s%s on %d lanes%s:", name, s.name, name, avx2.name, s.lanes, same)
+}
+
+// mapKernels writes the elementwise kernels for s.
+func mapKernels(s vecISA) {
+	mapKernel(s, "Add"+s.name, "func(dst, x []float32)", []string{
+		s.intro("Add", false),
 		"",
 		"\tfor i := range dst {",
 		"\t\tdst[i] += x[i]",
@@ -285,8 +337,8 @@ func vecAVX2() {
 		return in[0]
 	})
 
-	mapKernel(avx2, "AxpbyAVX2", "func(a float32, y []float32, b float32, x []float32)", []string{
-		"AxpbyAVX2 is",
+	mapKernel(s, "Axpby"+s.name, "func(a float32, y []float32, b float32, x []float32)", []string{
+		s.intro("Axpby", false),
 		"",
 		"\tfor i := range y {",
 		"\t\ty[i] = a*y[i] + b*x[i] // the second product fused",
@@ -299,9 +351,13 @@ func vecAVX2() {
 		return in[0]
 	})
 
-	biasDoc := func(name, expr string) []string {
-		return []string{
-			name + " is",
+	biasKernel := func(name, expr string, sameBits bool, scalars []string, f func(z VecVirtual, sc []VecVirtual) VecVirtual) {
+		sig := "func(x, bias []float32)"
+		if len(scalars) > 0 {
+			sig = "func(x, bias []float32, slope float32)"
+		}
+		doc := []string{
+			s.intro(name, sameBits),
 			"",
 			"\tfor i := range x {",
 			"\t\tz := x[i] + bias[i]",
@@ -310,42 +366,40 @@ func vecAVX2() {
 			"",
 			"len(bias) >= len(x) is the caller's to ensure.",
 		}
-	}
-	biasKernel := func(name, expr string, scalars []string, f func(z VecVirtual, sc []VecVirtual) VecVirtual) {
-		sig := "func(x, bias []float32)"
-		if len(scalars) > 0 {
-			sig = "func(x, bias []float32, slope float32)"
-		}
-		mapKernel(avx2, name, sig, biasDoc(name, expr), []string{"x", "bias"}, scalars, func(in, sc []VecVirtual) VecVirtual {
+		mapKernel(s, name+s.name, sig, doc, []string{"x", "bias"}, scalars, func(in, sc []VecVirtual) VecVirtual {
 			VADDPS(in[1], in[0], in[0])
 			return f(in[0], sc)
 		})
 	}
-	biasKernel("BiasSigmoidAVX2", "1 / (1 + exp(-z)) // within 2.2 ulp of float64 math", nil, func(z VecVirtual, _ []VecVirtual) VecVirtual {
-		return sigmoidPS(z)
+	biasKernel("BiasSigmoid", "1 / (1 + exp(-z)) // within 2.2 ulp of float64 math", true, nil, func(z VecVirtual, _ []VecVirtual) VecVirtual {
+		return sigmoidPS(s, z)
 	})
-	biasKernel("BiasTanhAVX2", "tanh(z) // within 1.3 ulp of float64 math", nil, func(z VecVirtual, _ []VecVirtual) VecVirtual {
-		return tanhPS(z)
+	biasKernel("BiasTanh", "tanh(z) // within 1.3 ulp of float64 math", true, nil, func(z VecVirtual, _ []VecVirtual) VecVirtual {
+		return tanhPS(s, z)
 	})
-	biasKernel("BiasReLUAVX2", "max(z, 0) // NaN stays NaN, -0 becomes 0", nil, func(z VecVirtual, _ []VecVirtual) VecVirtual {
-		zero := YMM()
-		VXORPS(zero, zero, zero)
-		r := YMM()
+	biasKernel("BiasReLU", "max(z, 0) // NaN stays NaN, -0 becomes 0", false, nil, func(z VecVirtual, _ []VecVirtual) VecVirtual {
+		zero := s.vec()
+		s.xorps(zero, zero, zero)
+		r := s.vec()
 		VMAXPS(z, zero, r) // 0 > z ? 0 : z, and z when z is NaN
 		VADDPS(zero, r, r) // -0 + 0 = +0
 		return r
 	})
-	biasKernel("BiasLeakyReLUAVX2", "z, or slope*z if z < 0", []string{"slope"}, func(z VecVirtual, sc []VecVirtual) VecVirtual {
-		neg, s := YMM(), YMM()
-		VMULPS(sc[0], z, s)
-		VCMPPS(U8(1), constF("Zero", 0), z, neg) // z < 0
-		VBLENDVPS(neg, s, z, z)
+	biasKernel("BiasLeakyReLU", "z, or slope*z if z < 0", false, []string{"slope"}, func(z VecVirtual, sc []VecVirtual) VecVirtual {
+		neg, sz := s.mask(), s.vec()
+		VMULPS(sc[0], z, sz)
+		s.cmpC(1, constF("Zero", 0), z, neg) // z < 0
+		s.blend(neg, sz, z, z)
 		return z
 	})
 
-	gradDoc := func(name, expr string) []string {
-		return []string{
-			name + " is",
+	gradKernel := func(name, expr string, scalars []string, f func(d, a VecVirtual, sc []VecVirtual) VecVirtual) {
+		sig := "func(d, a []float32)"
+		if len(scalars) > 0 {
+			sig = "func(d, a []float32, slope float32)"
+		}
+		doc := []string{
+			s.intro(name, false),
 			"",
 			"\tfor i := range d {",
 			"\t\td[i] " + expr,
@@ -353,42 +407,39 @@ func vecAVX2() {
 			"",
 			"len(a) >= len(d) is the caller's to ensure.",
 		}
+		mapKernel(s, name+s.name, sig, doc, []string{"d", "a"}, scalars, func(in, sc []VecVirtual) VecVirtual {
+			return f(in[0], in[1], sc)
+		})
 	}
-	mapKernel(avx2, "GradSigmoidAVX2", "func(d, a []float32)", gradDoc("GradSigmoidAVX2", "*= a[i] * (1 - a[i])"),
-		[]string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
-			t := YMM()
-			VMOVUPS(constF("One", 1), t)
-			VSUBPS(in[1], t, t)
-			VMULPS(t, in[1], t)
-			VMULPS(t, in[0], in[0])
-			return in[0]
-		})
-	mapKernel(avx2, "GradTanhAVX2", "func(d, a []float32)", gradDoc("GradTanhAVX2", "*= 1 - a[i]*a[i] // fused"),
-		[]string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
-			t := YMM()
-			VMOVUPS(constF("One", 1), t)
-			VFNMADD231PS(in[1], in[1], t)
-			VMULPS(t, in[0], in[0])
-			return in[0]
-		})
-	mapKernel(avx2, "GradReLUAVX2", "func(d, a []float32)", gradDoc("GradReLUAVX2", "= 0 unless a[i] > 0"),
-		[]string{"d", "a"}, nil, func(in, _ []VecVirtual) VecVirtual {
-			pos := YMM()
-			VCMPPS(U8(0x0e), constF("Zero", 0), in[1], pos) // a > 0
-			VANDPS(pos, in[0], in[0])
-			return in[0]
-		})
-	mapKernel(avx2, "GradLeakyReLUAVX2", "func(d, a []float32, slope float32)", gradDoc("GradLeakyReLUAVX2", "*= slope unless a[i] > 0"),
-		[]string{"d", "a"}, []string{"slope"}, func(in, sc []VecVirtual) VecVirtual {
-			pos, s := YMM(), YMM()
-			VMULPS(sc[0], in[0], s)
-			VCMPPS(U8(0x0e), constF("Zero", 0), in[1], pos) // a > 0
-			VBLENDVPS(pos, in[0], s, in[0])
-			return in[0]
-		})
+	gradKernel("GradSigmoid", "*= a[i] * (1 - a[i])", nil, func(d, a VecVirtual, _ []VecVirtual) VecVirtual {
+		t := s.constant("One", 1)
+		VSUBPS(a, t, t)
+		VMULPS(t, a, t)
+		VMULPS(t, d, d)
+		return d
+	})
+	gradKernel("GradTanh", "*= 1 - a[i]*a[i] // fused", nil, func(d, a VecVirtual, _ []VecVirtual) VecVirtual {
+		t := s.constant("One", 1)
+		VFNMADD231PS(a, a, t)
+		VMULPS(t, d, d)
+		return d
+	})
+	gradKernel("GradReLU", "= 0 unless a[i] > 0", nil, func(d, a VecVirtual, _ []VecVirtual) VecVirtual {
+		pos := s.mask()
+		s.cmpC(0x0e, constF("Zero", 0), a, pos) // a > 0
+		s.zeroOff(pos, d)
+		return d
+	})
+	gradKernel("GradLeakyReLU", "*= slope unless a[i] > 0", []string{"slope"}, func(d, a VecVirtual, sc []VecVirtual) VecVirtual {
+		pos, sd := s.mask(), s.vec()
+		VMULPS(sc[0], d, sd)
+		s.cmpC(0x0e, constF("Zero", 0), a, pos) // a > 0
+		s.blend(pos, d, sd, d)
+		return d
+	})
 
-	mapKernel(avx2, "ScaleAVX2", "func(x []float32, s float32)", []string{
-		"ScaleAVX2 is",
+	mapKernel(s, "Scale"+s.name, "func(x []float32, s float32)", []string{
+		s.intro("Scale", false),
 		"",
 		"\tfor i := range x {",
 		"\t\tx[i] *= s",
@@ -397,7 +448,10 @@ func vecAVX2() {
 		VMULPS(sc[0], in[0], in[0])
 		return in[0]
 	})
+}
 
+func vecAVX2() {
+	mapKernels(avx2)
 	maxKernel()
 	expShiftSumKernel()
 	sumSquaresKernel()
@@ -408,7 +462,7 @@ func zeroAccs(s vecISA, n int) []VecVirtual {
 	acc := make([]VecVirtual, n)
 	for i := range acc {
 		acc[i] = s.vec()
-		VXORPD(acc[i], acc[i], acc[i])
+		s.xorpd(acc[i], acc[i], acc[i])
 	}
 	return acc
 }
@@ -523,7 +577,7 @@ func expShiftSumKernel() {
 	vecLoop(avx2, n, []Register{p}, func(load func(int) VecVirtual, store func(int, VecVirtual), mask Register, u int) {
 		v := load(0)
 		VSUBPS(s, v, v)
-		e := expPS(v)
+		e := expPS(avx2, v)
 		store(0, e)
 		if mask != nil {
 			VANDPS(mask, e, e)
