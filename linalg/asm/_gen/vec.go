@@ -450,11 +450,15 @@ func mapKernels(s vecISA) {
 	})
 }
 
+// vecAVX2 writes the AVX2 vector kernels.
 func vecAVX2() {
 	mapKernels(avx2)
 	maxKernel()
-	expShiftSumKernel()
-	sumSquaresKernel()
+	expShiftSumKernel(avx2, []string{
+		"ExpShiftSumAVX2 is, with exp accurate to 1 ulp of float64 math",
+		"(e^x rounds to 0 below -104 and overflows to +Inf above 88.72),",
+	}, nil)
+	sumSquaresKernel(avx2, "eight")
 }
 
 // zeroAccs returns n zeroed float64 accumulators.
@@ -467,35 +471,79 @@ func zeroAccs(s vecISA, n int) []VecVirtual {
 	return acc
 }
 
+// lowerHalf is the lower half of the ymm or zmm v: the same register,
+// half as wide.
+func lowerHalf(v VecVirtual) VecVirtual {
+	if v.Size() == 64 {
+		return v.AsY().(VecVirtual)
+	}
+	return v.AsX().(VecVirtual)
+}
+
+// extractUpper emits the upper half of the ymm or zmm v into dst, a
+// register half as wide.
+func extractUpper(v VecVirtual, dst Op) {
+	if v.Size() == 64 {
+		VEXTRACTF64X4(U8(1), v, dst)
+	} else {
+		VEXTRACTF128(U8(1), v, dst)
+	}
+}
+
+// foldHalves emits op(upper half, lower half) into the lower half of v
+// until it is an xmm register, and returns that xmm and the register
+// that held the last upper half.
+func foldHalves(v VecVirtual, op func(...Op)) (x, hi VecVirtual) {
+	for v.Size() > 16 {
+		if v.Size() == 64 {
+			hi = YMM()
+		} else {
+			hi = XMM()
+		}
+		extractUpper(v, hi)
+		v = lowerHalf(v)
+		op(hi, v, v)
+	}
+	return v, hi
+}
+
 // sumAccs emits the float64 sum of every lane of the accumulators into
-// the low lane of the first one, which it returns.
+// the low lane of the first one's xmm, which it returns.
 func sumAccs(acc []VecVirtual) VecVirtual {
 	for _, a := range acc[1:] {
 		VADDPD(a, acc[0], acc[0])
 	}
-	sumPD(acc[0])
-	return acc[0]
+	x, _ := foldHalves(acc[0], VADDPD)
+	VHADDPD(x, x, x)
+	return x
 }
 
-// sumPD emits the float64 sum of the four lanes of acc into the low lane
-// of its xmm half.
-func sumPD(acc VecVirtual) {
-	hi := XMM()
-	VEXTRACTF128(U8(1), acc, hi)
-	VADDPD(hi, acc.AsX(), acc.AsX())
-	VHADDPD(acc.AsX(), acc.AsX(), acc.AsX())
+// maxLanes emits the largest of the float32 lanes of m (by VMAXPS, so a
+// NaN may or may not win) into the low lane of its xmm, which it returns.
+func maxLanes(m VecVirtual) VecVirtual {
+	x, hi := foldHalves(m, VMAXPS)
+	VPERMILPS(U8(0x4e), x, hi)
+	VMAXPS(hi, x, x)
+	VPERMILPS(U8(0xb1), x, hi)
+	VMAXPS(hi, x, x)
+	return x
 }
 
-// addPD emits acc += the eight float32 lanes of v, widened to float64.
-func addPD(v VecVirtual, acc0, acc1 VecVirtual) {
-	lo, hi := YMM(), YMM()
-	VCVTPS2PD(v.AsX(), lo)
-	VEXTRACTF128(U8(1), v, hi.AsX())
-	VCVTPS2PD(hi.AsX(), hi)
-	VADDPD(lo, acc0, acc0)
-	VADDPD(hi, acc1, acc1)
+// widenPD emits the float32 lanes of v widened to float64: the lower
+// half's in lo and the upper half's in hi.
+func widenPD(s vecISA, v VecVirtual) (lo, hi VecVirtual) {
+	lo, hi = s.vec(), s.vec()
+	VCVTPS2PD(lowerHalf(v), lo)
+	extractUpper(v, lowerHalf(hi))
+	VCVTPS2PD(lowerHalf(hi), hi)
+	return lo, hi
 }
 
+// maxKernel writes MaxAVX2. It and max512Kernel share the loop and the
+// reduction of the lanes but not the NaN tracking and the tail: AVX2 ORs
+// vectors of the NaN lanes and blends -Inf into the tail, AVX-512 narrows
+// an opmask of the ordered lanes and leaves the tail out of a masked
+// VMAXPS, and a vecISA of both would be longer than the two loops.
 func maxKernel() {
 	TEXT("MaxAVX2", NOSPLIT, "func(x []float32) float32")
 	Pragma("noescape")
@@ -515,15 +563,14 @@ func maxKernel() {
 	p := Load(Param("x").Base(), GP64())
 	var ms, nans [vecUnroll]VecVirtual
 	for u := range ms {
-		ms[u], nans[u] = YMM(), YMM()
-		VMOVUPS(constF("NegInf", float32(math.Inf(-1))), ms[u])
+		ms[u] = avx2.constant("NegInf", float32(math.Inf(-1)))
+		nans[u] = YMM()
 		VXORPS(nans[u], nans[u], nans[u])
 	}
 	vecLoop(avx2, n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), mask Register, u int) {
 		v := load(0)
 		if mask != nil {
-			ninf := YMM()
-			VMOVUPS(constF("NegInf", float32(math.Inf(-1))), ninf)
+			ninf := avx2.constant("NegInf", float32(math.Inf(-1)))
 			VBLENDVPS(mask, v, ninf, v) // lanes past the tail are -Inf
 		}
 		isNaN := YMM()
@@ -537,30 +584,24 @@ func maxKernel() {
 		VMAXPS(ms[u], m, m)
 		VORPS(nans[u], nan, nan)
 	}
-	hi := XMM()
-	VEXTRACTF128(U8(1), m, hi)
-	VMAXPS(hi, m.AsX(), m.AsX())
-	VPERMILPS(U8(0x4e), m.AsX(), hi)
-	VMAXPS(hi, m.AsX(), m.AsX())
-	VPERMILPS(U8(0xb1), m.AsX(), hi)
-	VMAXPS(hi, m.AsX(), m.AsX())
+	m = maxLanes(m)
 	bits := GP32()
 	VMOVMSKPS(nan, bits)
 	TESTL(bits, bits)
 	JZ(LabelRef("ret"))
-	VMOVSS(constF("NaN", float32(math.NaN())), m.AsX())
+	VMOVSS(constF("NaN", float32(math.NaN())), m)
 	Label("ret")
-	Store(m.AsX(), ReturnIndex(0))
+	Store(m, ReturnIndex(0))
 	VZEROUPPER()
 	RET()
 }
 
-func expShiftSumKernel() {
-	TEXT("ExpShiftSumAVX2", NOSPLIT, "func(x []float32, shift float32) float64")
+// expShiftSumKernel writes ExpShiftSum for s, its doc opening with intro
+// and closing with outro.
+func expShiftSumKernel(s vecISA, intro, outro []string) {
+	TEXT("ExpShiftSum"+s.name, NOSPLIT, "func(x []float32, shift float32) float64")
 	Pragma("noescape")
-	Doc(
-		"ExpShiftSumAVX2 is, with exp accurate to 1 ulp of float64 math",
-		"(e^x rounds to 0 below -104 and overflows to +Inf above 88.72),",
+	doc := append(append([]string{}, intro...),
 		"",
 		"\tvar sum float64",
 		"\tfor i := range x {",
@@ -569,32 +610,37 @@ func expShiftSumKernel() {
 		"\t}",
 		"\treturn sum",
 	)
+	Doc(append(doc, outro...)...)
 	n := Load(Param("x").Len(), GP64())
 	p := Load(Param("x").Base(), GP64())
-	s := YMM()
-	VBROADCASTSS(paramAddr("shift"), s)
-	acc := zeroAccs(avx2, 4)
-	vecLoop(avx2, n, []Register{p}, func(load func(int) VecVirtual, store func(int, VecVirtual), mask Register, u int) {
+	sh := s.vec()
+	VBROADCASTSS(paramAddr("shift"), sh)
+	acc := zeroAccs(s, 4)
+	vecLoop(s, n, []Register{p}, func(load func(int) VecVirtual, store func(int, VecVirtual), mask Register, u int) {
 		v := load(0)
-		VSUBPS(s, v, v)
-		e := expPS(avx2, v)
+		VSUBPS(sh, v, v)
+		e := expPS(s, v)
 		store(0, e)
 		if mask != nil {
-			VANDPS(mask, e, e)
+			s.zeroOff(mask, e) // lanes past the tail add nothing
 		}
-		addPD(e, acc[2*(u%2)], acc[2*(u%2)+1])
+		lo, hi := widenPD(s, e)
+		VADDPD(lo, acc[2*(u%2)], acc[2*(u%2)])
+		VADDPD(hi, acc[2*(u%2)+1], acc[2*(u%2)+1])
 	})
-	acc0 := sumAccs(acc)
-	Store(acc0.AsX(), ReturnIndex(0))
+	Store(sumAccs(acc), ReturnIndex(0))
 	VZEROUPPER()
 	RET()
 }
 
-func sumSquaresKernel() {
-	TEXT("SumSquaresAVX2", NOSPLIT, "func(x []float32) float64")
+// sumSquaresKernel writes SumSquares for s, whose doc gives its number of
+// float64 lanes as lanes.
+func sumSquaresKernel(s vecISA, lanes string) {
+	name := "SumSquares" + s.name
+	TEXT(name, NOSPLIT, "func(x []float32) float64")
 	Pragma("noescape")
 	Doc(
-		"SumSquaresAVX2 is",
+		name+" is",
 		"",
 		"\tvar sum float64",
 		"\tfor _, v := range x {",
@@ -602,22 +648,17 @@ func sumSquaresKernel() {
 		"\t}",
 		"\treturn sum",
 		"",
-		"with the sum taken in eight float64 lanes.",
+		"with the sum taken in "+lanes+" float64 lanes.",
 	)
 	n := Load(Param("x").Len(), GP64())
 	p := Load(Param("x").Base(), GP64())
-	acc := zeroAccs(avx2, 2*vecUnroll)
-	vecLoop(avx2, n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ Register, u int) {
-		v := load(0)
-		lo, hi := YMM(), YMM()
-		VCVTPS2PD(v.AsX(), lo)
-		VEXTRACTF128(U8(1), v, hi.AsX())
-		VCVTPS2PD(hi.AsX(), hi)
+	acc := zeroAccs(s, 2*vecUnroll)
+	vecLoop(s, n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ Register, u int) {
+		lo, hi := widenPD(s, load(0))
 		VFMADD231PD(lo, lo, acc[2*u])
 		VFMADD231PD(hi, hi, acc[2*u+1])
 	})
-	acc0 := sumAccs(acc)
-	Store(acc0.AsX(), ReturnIndex(0))
+	Store(sumAccs(acc), ReturnIndex(0))
 	VZEROUPPER()
 	RET()
 }

@@ -67,43 +67,20 @@ func tailMask16() Mem {
 func vecAVX512() {
 	mapKernels(avx512)
 	max512Kernel()
-	expShiftSum512Kernel()
-	sumSquares512Kernel()
+	expShiftSumKernel(avx512, []string{
+		"ExpShiftSumAVX512 is ExpShiftSumAVX2 on 16 lanes: with exp accurate to",
+		"1 ulp of float64 math (e^x rounds to 0 below -104 and overflows to +Inf",
+		"above 88.72), and the same bits in x as ExpShiftSumAVX2,",
+	}, []string{
+		"",
+		"with the sum taken in 16 float64 lanes.",
+	})
+	sumSquaresKernel(avx512, "16")
 }
 
-// zeroAccs512 returns n zeroed zmm float64 accumulators.
-func zeroAccs512(n int) []VecVirtual {
-	acc := make([]VecVirtual, n)
-	for i := range acc {
-		acc[i] = ZMM()
-		VPXORD(acc[i], acc[i], acc[i])
-	}
-	return acc
-}
-
-// sumAccs512 emits the float64 sum of every lane of the accumulators
-// into the low lane of the first one, which it returns.
-func sumAccs512(acc []VecVirtual) VecVirtual {
-	for _, a := range acc[1:] {
-		VADDPD(a, acc[0], acc[0])
-	}
-	hi := YMM()
-	VEXTRACTF64X4(U8(1), acc[0], hi)
-	VADDPD(hi, acc[0].AsY(), acc[0].AsY())
-	sumPD(acc[0].AsY().(VecVirtual)) // a vecv, as AsY returns it
-	return acc[0]
-}
-
-// widenPD512 emits the 16 float32 lanes of v widened to float64: lanes
-// 0-7 in lo and 8-15 in hi.
-func widenPD512(v VecVirtual) (lo, hi VecVirtual) {
-	lo, hi = ZMM(), ZMM()
-	VCVTPS2PD(v.AsY(), lo)
-	VEXTRACTF64X4(U8(1), v, hi.AsY())
-	VCVTPS2PD(hi.AsY(), hi)
-	return lo, hi
-}
-
+// max512Kernel writes MaxAVX512 (see maxKernel): it tracks the NaNs as
+// the opmask of the lanes that have seen none, which each comparison
+// narrows under itself.
 func max512Kernel() {
 	TEXT("MaxAVX512", NOSPLIT, "func(x []float32) float32")
 	Pragma("noescape")
@@ -146,16 +123,7 @@ func max512Kernel() {
 	for u := 1; u < vecUnroll; u++ {
 		VMAXPS(ms[u], m, m)
 	}
-	hi := YMM()
-	VEXTRACTF64X4(U8(1), m, hi)
-	VMAXPS(hi, m.AsY(), m.AsY())
-	hx := XMM()
-	VEXTRACTF128(U8(1), m.AsY(), hx)
-	VMAXPS(hx, m.AsX(), m.AsX())
-	VPERMILPS(U8(0x4e), m.AsX(), hx)
-	VMAXPS(hx, m.AsX(), m.AsX())
-	VPERMILPS(U8(0xb1), m.AsX(), hx)
-	VMAXPS(hx, m.AsX(), m.AsX())
+	m = maxLanes(m)
 	bits := GP32()
 	KMOVW(ordered[0], bits)
 	for u := 1; u < vecUnroll; u++ {
@@ -165,75 +133,9 @@ func max512Kernel() {
 	}
 	CMPL(bits, U32(0xffff))
 	JE(LabelRef("ret"))
-	VMOVSS(constF("NaN", float32(math.NaN())), m.AsX())
+	VMOVSS(constF("NaN", float32(math.NaN())), m)
 	Label("ret")
-	Store(m.AsX(), ReturnIndex(0))
-	VZEROUPPER()
-	RET()
-}
-
-func expShiftSum512Kernel() {
-	TEXT("ExpShiftSumAVX512", NOSPLIT, "func(x []float32, shift float32) float64")
-	Pragma("noescape")
-	Doc(
-		"ExpShiftSumAVX512 is ExpShiftSumAVX2 on 16 lanes: with exp accurate to",
-		"1 ulp of float64 math (e^x rounds to 0 below -104 and overflows to +Inf",
-		"above 88.72), and the same bits in x as ExpShiftSumAVX2,",
-		"",
-		"\tvar sum float64",
-		"\tfor i := range x {",
-		"\t\tx[i] = exp(x[i] - shift)",
-		"\t\tsum += float64(x[i])",
-		"\t}",
-		"\treturn sum",
-		"",
-		"with the sum taken in 16 float64 lanes.",
-	)
-	n := Load(Param("x").Len(), GP64())
-	p := Load(Param("x").Base(), GP64())
-	s := ZMM()
-	VBROADCASTSS(paramAddr("shift"), s)
-	acc := zeroAccs512(4)
-	vecLoop(avx512, n, []Register{p}, func(load func(int) VecVirtual, store func(int, VecVirtual), mask Register, u int) {
-		v := load(0)
-		VSUBPS(s, v, v)
-		e := expPS(avx512, v)
-		store(0, e)
-		if mask != nil {
-			VMOVUPS_Z(e, mask, e) // lanes past the tail add nothing
-		}
-		lo, hi := widenPD512(e)
-		VADDPD(lo, acc[2*(u%2)], acc[2*(u%2)])
-		VADDPD(hi, acc[2*(u%2)+1], acc[2*(u%2)+1])
-	})
-	Store(sumAccs512(acc).AsX(), ReturnIndex(0))
-	VZEROUPPER()
-	RET()
-}
-
-func sumSquares512Kernel() {
-	TEXT("SumSquaresAVX512", NOSPLIT, "func(x []float32) float64")
-	Pragma("noescape")
-	Doc(
-		"SumSquaresAVX512 is",
-		"",
-		"\tvar sum float64",
-		"\tfor _, v := range x {",
-		"\t\tsum += float64(v) * float64(v)",
-		"\t}",
-		"\treturn sum",
-		"",
-		"with the sum taken in 16 float64 lanes.",
-	)
-	n := Load(Param("x").Len(), GP64())
-	p := Load(Param("x").Base(), GP64())
-	acc := zeroAccs512(2 * vecUnroll)
-	vecLoop(avx512, n, []Register{p}, func(load func(int) VecVirtual, _ func(int, VecVirtual), _ Register, u int) {
-		lo, hi := widenPD512(load(0))
-		VFMADD231PD(lo, lo, acc[2*u])
-		VFMADD231PD(hi, hi, acc[2*u+1])
-	})
-	Store(sumAccs512(acc).AsX(), ReturnIndex(0))
+	Store(m, ReturnIndex(0))
 	VZEROUPPER()
 	RET()
 }
