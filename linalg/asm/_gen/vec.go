@@ -539,16 +539,12 @@ func widenPD(s vecISA, v VecVirtual) (lo, hi VecVirtual) {
 	return lo, hi
 }
 
-// maxKernel writes MaxAVX2. It and max512Kernel share the loop and the
-// reduction of the lanes but not the NaN tracking and the tail: AVX2 ORs
-// vectors of the NaN lanes and blends -Inf into the tail, AVX-512 narrows
-// an opmask of the ordered lanes and leaves the tail out of a masked
-// VMAXPS, and a vecISA of both would be longer than the two loops.
-func maxKernel() {
-	TEXT("MaxAVX2", NOSPLIT, "func(x []float32) float32")
+// maxFrame opens Max for s with its doc, whose first lines are intro,
+// and returns the registers of len(x) and &x[0].
+func maxFrame(s vecISA, intro ...string) (n, p Register) {
+	TEXT("Max"+s.name, NOSPLIT, "func(x []float32) float32")
 	Pragma("noescape")
-	Doc(
-		"MaxAVX2 returns the largest element of x, or NaN if x holds a NaN:",
+	Doc(append(intro,
 		"",
 		"\tm := x[0]",
 		"\tfor _, v := range x {",
@@ -558,9 +554,17 @@ func maxKernel() {
 		"\t}",
 		"",
 		"but once it has seen a NaN it returns NaN. x must not be empty.",
-	)
-	n := Load(Param("x").Len(), GP64())
-	p := Load(Param("x").Base(), GP64())
+	)...)
+	return Load(Param("x").Len(), GP64()), Load(Param("x").Base(), GP64())
+}
+
+// maxKernel writes MaxAVX2. It and max512Kernel share the loop and the
+// reduction of the lanes but not the NaN tracking and the tail: AVX2 ORs
+// vectors of the NaN lanes and blends -Inf into the tail, AVX-512 narrows
+// an opmask of the ordered lanes and leaves the tail out of a masked
+// VMAXPS, and a vecISA of both would be longer than the two loops.
+func maxKernel() {
+	n, p := maxFrame(avx2, "MaxAVX2 returns the largest element of x, or NaN if x holds a NaN:")
 	var ms, nans [vecUnroll]VecVirtual
 	for u := range ms {
 		ms[u] = avx2.constant("NegInf", float32(math.Inf(-1)))

@@ -82,23 +82,10 @@ func vecAVX512() {
 // the opmask of the lanes that have seen none, which each comparison
 // narrows under itself.
 func max512Kernel() {
-	TEXT("MaxAVX512", NOSPLIT, "func(x []float32) float32")
-	Pragma("noescape")
-	Doc(
+	n, p := maxFrame(avx512,
 		"MaxAVX512 is MaxAVX2 on 16 lanes. It returns the largest element of x,",
 		"or NaN if x holds a NaN:",
-		"",
-		"\tm := x[0]",
-		"\tfor _, v := range x {",
-		"\t\tif v > m || v != v {",
-		"\t\t\tm = v",
-		"\t\t}",
-		"\t}",
-		"",
-		"but once it has seen a NaN it returns NaN. x must not be empty.",
 	)
-	n := Load(Param("x").Len(), GP64())
-	p := Load(Param("x").Base(), GP64())
 	// ordered[u] keeps the lanes of slot u that have seen no NaN.
 	var ms [vecUnroll]VecVirtual
 	var ordered [vecUnroll]Register
