@@ -117,53 +117,29 @@ func (m *machine) arith(in *inst) {
 	}
 	switch in.op {
 	case opVXOR:
-		for i := range n {
-			r[i] = y[i] ^ x[i]
-		}
+		laneWise(r, y, x, n, func(y, x uint32) uint32 { return y ^ x })
 	case opVAND:
-		for i := range n {
-			r[i] = y[i] & x[i]
-		}
+		laneWise(r, y, x, n, func(y, x uint32) uint32 { return y & x })
 	case opVANDN:
-		for i := range n {
-			r[i] = ^y[i] & x[i]
-		}
+		laneWise(r, y, x, n, func(y, x uint32) uint32 { return ^y & x })
 	case opVOR:
-		for i := range n {
-			r[i] = y[i] | x[i]
-		}
+		laneWise(r, y, x, n, func(y, x uint32) uint32 { return y | x })
 	case opVADD:
-		for i := range n {
-			r[i] = add(y[i], x[i])
-		}
+		laneWise(r, y, x, n, add)
 	case opVSUB:
-		for i := range n {
-			r[i] = sub(y[i], x[i])
-		}
+		laneWise(r, y, x, n, sub)
 	case opVMUL:
-		for i := range n {
-			r[i] = mul(y[i], x[i])
-		}
+		laneWise(r, y, x, n, mul)
 	case opVDIV:
-		for i := range n {
-			r[i] = div(y[i], x[i])
-		}
+		laneWise(r, y, x, n, div)
 	case opVMIN:
-		for i := range n {
-			r[i] = minLane(y[i], x[i])
-		}
+		laneWise(r, y, x, n, minLane)
 	case opVMAX:
-		for i := range n {
-			r[i] = maxLane(y[i], x[i])
-		}
+		laneWise(r, y, x, n, maxLane)
 	case opVPADDD:
-		for i := range n {
-			r[i] = y[i] + x[i]
-		}
+		laneWise(r, y, x, n, func(y, x uint32) uint32 { return y + x })
 	case opVPSUBD:
-		for i := range n {
-			r[i] = y[i] - x[i]
-		}
+		laneWise(r, y, x, n, func(y, x uint32) uint32 { return y - x })
 	// The FMA forms as Intel's manual writes them, with y = SRC2, x = SRC3.
 	case opVFMADD231: // d = y*x + d
 		fmaLanes(r, y, x, d, n, false)
@@ -182,6 +158,14 @@ func (m *machine) arith(in *inst) {
 		m.commit(in.args[2].reg, r, n, active, in.zero)
 	} else {
 		clear(d[n:])
+	}
+}
+
+// laneWise sets r[i] = f(y[i], x[i]) for the first n lanes. r may be
+// y or x: lane i is read before it is written.
+func laneWise(r, y, x *[16]uint32, n int, f func(y, x uint32) uint32) {
+	for i := range n {
+		r[i] = f(y[i], x[i])
 	}
 }
 
