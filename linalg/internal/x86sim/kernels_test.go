@@ -142,6 +142,12 @@ func guarded(r *rand.Rand, n int) (s, backing []float32) {
 	return backing[guard : guard+n : guard+n], backing
 }
 
+// inside returns the test of whether element i of the backing array of
+// a slice s from guarded is in s.
+func inside(s []float32) func(i int) bool {
+	return func(i int) bool { return i >= guard && i < guard+len(s) }
+}
+
 // compareBits reports the first elements where got and want differ in
 // bits, at most a few.
 func compareBits(t *testing.T, what string, got, want []float32) {
@@ -264,8 +270,7 @@ func TestPackB16AVX2(t *testing.T) {
 		b := randomValues(r, (k-1)*ldb+n, c%4 == 3)
 		dst, backing := guarded(r, 16*k)
 		shape := fmt.Sprintf("case %d: n=%d k=%d ldb=%d", c, n, k, ldb)
-		inDst := func(i int) bool { return i >= guard && i < guard+len(dst) }
-		if !crossCheck(t, shape, sim, impls, backing, inDst, func(kern avx2Kernels) error {
+		if !crossCheck(t, shape, sim, impls, backing, inside(dst), func(kern avx2Kernels) error {
 			return kern.packB16(dst, b, ldb, k, n)
 		}) {
 			return
@@ -287,8 +292,7 @@ func TestAxpyRowsAVX2(t *testing.T) {
 		y, backing := guarded(r, ny)
 		copy(y, randomValues(r, ny, specials))
 		shape := fmt.Sprintf("case %d: len(y)=%d k=%d incx=%d ldb=%d alpha=%g", c, ny, k, incx, ldb, alpha)
-		inY := func(i int) bool { return i >= guard && i < guard+ny }
-		if !crossCheck(t, shape, sim, impls, backing, inY, func(kern avx2Kernels) error {
+		if !crossCheck(t, shape, sim, impls, backing, inside(y), func(kern avx2Kernels) error {
 			return kern.axpyRows(k, alpha, x, incx, b, ldb, y)
 		}) {
 			return
