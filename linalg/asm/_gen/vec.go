@@ -558,6 +558,16 @@ func maxFrame(s vecISA, intro ...string) (n, p Register) {
 	return Load(Param("x").Len(), GP64()), Load(Param("x").Base(), GP64())
 }
 
+// maxReturn closes Max: the code returns NaN if it falls through to it,
+// and the low lane of m if it jumps to "ret".
+func maxReturn(m VecVirtual) {
+	VMOVSS(constF("NaN", float32(math.NaN())), m)
+	Label("ret")
+	Store(m, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
 // maxKernel writes MaxAVX2. It and max512Kernel share the loop and the
 // reduction of the lanes but not the NaN tracking and the tail: AVX2 ORs
 // vectors of the NaN lanes and blends -Inf into the tail, AVX-512 narrows
@@ -593,11 +603,7 @@ func maxKernel() {
 	VMOVMSKPS(nan, bits)
 	TESTL(bits, bits)
 	JZ(LabelRef("ret"))
-	VMOVSS(constF("NaN", float32(math.NaN())), m)
-	Label("ret")
-	Store(m, ReturnIndex(0))
-	VZEROUPPER()
-	RET()
+	maxReturn(m)
 }
 
 // expShiftSumKernel writes ExpShiftSum for s, its doc opening with intro

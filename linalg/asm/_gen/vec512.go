@@ -120,9 +120,5 @@ func max512Kernel() {
 	}
 	CMPL(bits, U32(0xffff))
 	JE(LabelRef("ret"))
-	VMOVSS(constF("NaN", float32(math.NaN())), m)
-	Label("ret")
-	Store(m, ReturnIndex(0))
-	VZEROUPPER()
-	RET()
+	maxReturn(m)
 }
