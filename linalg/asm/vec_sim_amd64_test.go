@@ -50,13 +50,28 @@ type vec512Op struct {
 	generic func(d, x, a, b float32) (want float32, tol float64)
 }
 
-func dstSrcFrame(dst, src []float32, _, _ float32) *x86sim.Frame {
-	return x86sim.NewFrame().Slice(dst).Slice(src)
+// twoSlices returns the vec512Op of kernel name, which takes dst and src
+// and no scalar; avx2 is its AVX2 twin.
+func twoSlices(name string, avx2 func(dst, src []float32), generic func(d, x, a, b float32) (float32, float64)) vec512Op {
+	return vec512Op{
+		name:    name,
+		frame:   func(dst, src []float32, _, _ float32) *x86sim.Frame { return x86sim.NewFrame().Slice(dst).Slice(src) },
+		avx2:    func(dst, src []float32, _, _ float32) { avx2(dst, src) },
+		generic: generic,
+	}
 }
 
-// slopeFrame passes a as the slope of the leaky ReLU kernels.
-func slopeFrame(dst, src []float32, a, _ float32) *x86sim.Frame {
-	return x86sim.NewFrame().Slice(dst).Slice(src).Float32(a)
+// withSlope returns the vec512Op of kernel name, which takes dst, src
+// and a as the leaky ReLU's slope; avx2 is its AVX2 twin.
+func withSlope(name string, avx2 func(dst, src []float32, slope float32), generic func(d, x, a, b float32) (float32, float64)) vec512Op {
+	return vec512Op{
+		name: name,
+		frame: func(dst, src []float32, a, _ float32) *x86sim.Frame {
+			return x86sim.NewFrame().Slice(dst).Slice(src).Float32(a)
+		},
+		avx2:    func(dst, src []float32, a, _ float32) { avx2(dst, src, a) },
+		generic: generic,
+	}
 }
 
 // activationTol is the error bound of an activation kernel within bound
@@ -71,14 +86,9 @@ func activationTol(exact, bound float64) float64 {
 }
 
 var vec512Ops = []vec512Op{
-	{
-		name:  "AddAVX512",
-		frame: dstSrcFrame,
-		avx2:  func(dst, src []float32, _, _ float32) { AddAVX2(dst, src) },
-		generic: func(d, x, _, _ float32) (float32, float64) {
-			return d + x, 0
-		},
-	},
+	twoSlices("AddAVX512", AddAVX2, func(d, x, _, _ float32) (float32, float64) {
+		return d + x, 0
+	}),
 	{
 		name: "AxpbyAVX512",
 		frame: func(dst, src []float32, a, b float32) *x86sim.Frame {
@@ -93,88 +103,48 @@ var vec512Ops = []vec512Op{
 			return want, ulp(float64(want))
 		},
 	},
-	{
-		name:  "BiasSigmoidAVX512",
-		frame: dstSrcFrame,
-		avx2:  func(dst, src []float32, _, _ float32) { BiasSigmoidAVX2(dst, src) },
-		generic: func(x, bias, _, _ float32) (float32, float64) {
-			exact := 1 / (1 + math.Exp(-float64(x+bias)))
-			return float32(exact), activationTol(exact, 2.2)
-		},
-	},
-	{
-		name:  "BiasTanhAVX512",
-		frame: dstSrcFrame,
-		avx2:  func(dst, src []float32, _, _ float32) { BiasTanhAVX2(dst, src) },
-		generic: func(x, bias, _, _ float32) (float32, float64) {
-			exact := math.Tanh(float64(x + bias))
-			return float32(exact), activationTol(exact, 1.3)
-		},
-	},
-	{
-		name:  "BiasReLUAVX512",
-		frame: dstSrcFrame,
-		avx2:  func(dst, src []float32, _, _ float32) { BiasReLUAVX2(dst, src) },
-		generic: func(x, bias, _, _ float32) (float32, float64) {
-			if z := x + bias; z > 0 || z != z {
-				return z, 0
-			}
-			return 0, 0
-		},
-	},
-	{
-		name:  "BiasLeakyReLUAVX512",
-		frame: slopeFrame,
-		avx2:  func(dst, src []float32, a, _ float32) { BiasLeakyReLUAVX2(dst, src, a) },
-		generic: func(x, bias, slope, _ float32) (float32, float64) {
-			z := x + bias
-			if z < 0 {
-				return slope * z, 0
-			}
+	twoSlices("BiasSigmoidAVX512", BiasSigmoidAVX2, func(x, bias, _, _ float32) (float32, float64) {
+		exact := 1 / (1 + math.Exp(-float64(x+bias)))
+		return float32(exact), activationTol(exact, 2.2)
+	}),
+	twoSlices("BiasTanhAVX512", BiasTanhAVX2, func(x, bias, _, _ float32) (float32, float64) {
+		exact := math.Tanh(float64(x + bias))
+		return float32(exact), activationTol(exact, 1.3)
+	}),
+	twoSlices("BiasReLUAVX512", BiasReLUAVX2, func(x, bias, _, _ float32) (float32, float64) {
+		if z := x + bias; z > 0 || z != z {
 			return z, 0
-		},
-	},
-	{
-		name:  "GradSigmoidAVX512",
-		frame: dstSrcFrame,
-		avx2:  func(dst, src []float32, _, _ float32) { GradSigmoidAVX2(dst, src) },
-		generic: func(d, a, _, _ float32) (float32, float64) {
-			return d * (a * (1 - a)), 0
-		},
-	},
-	{
-		name:  "GradTanhAVX512",
-		frame: dstSrcFrame,
-		avx2:  func(dst, src []float32, _, _ float32) { GradTanhAVX2(dst, src) },
-		generic: func(d, a, _, _ float32) (float32, float64) {
-			// 1 - a*a fused: a*a is exact in float64, the difference
-			// rounded twice may be the float32 next to the FMA's.
-			want := d * float32(1-float64(a)*float64(a))
-			return want, 2 * ulp(float64(want))
-		},
-	},
-	{
-		name:  "GradReLUAVX512",
-		frame: dstSrcFrame,
-		avx2:  func(dst, src []float32, _, _ float32) { GradReLUAVX2(dst, src) },
-		generic: func(d, a, _, _ float32) (float32, float64) {
-			if a > 0 {
-				return d, 0
-			}
-			return 0, 0
-		},
-	},
-	{
-		name:  "GradLeakyReLUAVX512",
-		frame: slopeFrame,
-		avx2:  func(dst, src []float32, a, _ float32) { GradLeakyReLUAVX2(dst, src, a) },
-		generic: func(d, a, slope, _ float32) (float32, float64) {
-			if a > 0 {
-				return d, 0
-			}
-			return d * slope, 0
-		},
-	},
+		}
+		return 0, 0
+	}),
+	withSlope("BiasLeakyReLUAVX512", BiasLeakyReLUAVX2, func(x, bias, slope, _ float32) (float32, float64) {
+		z := x + bias
+		if z < 0 {
+			return slope * z, 0
+		}
+		return z, 0
+	}),
+	twoSlices("GradSigmoidAVX512", GradSigmoidAVX2, func(d, a, _, _ float32) (float32, float64) {
+		return d * (a * (1 - a)), 0
+	}),
+	twoSlices("GradTanhAVX512", GradTanhAVX2, func(d, a, _, _ float32) (float32, float64) {
+		// 1 - a*a fused: a*a is exact in float64, the difference
+		// rounded twice may be the float32 next to the FMA's.
+		want := d * float32(1-float64(a)*float64(a))
+		return want, 2 * ulp(float64(want))
+	}),
+	twoSlices("GradReLUAVX512", GradReLUAVX2, func(d, a, _, _ float32) (float32, float64) {
+		if a > 0 {
+			return d, 0
+		}
+		return 0, 0
+	}),
+	withSlope("GradLeakyReLUAVX512", GradLeakyReLUAVX2, func(d, a, slope, _ float32) (float32, float64) {
+		if a > 0 {
+			return d, 0
+		}
+		return d * slope, 0
+	}),
 	{
 		name:  "ScaleAVX512",
 		frame: func(dst, _ []float32, a, _ float32) *x86sim.Frame { return x86sim.NewFrame().Slice(dst).Float32(a) },
