@@ -1,13 +1,10 @@
 package linalg
 
-import (
-	"runtime"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // parallelJob is the Parallel call in progress. Parallel sets it while it
-// holds gemmPool.mu and before it hands tasks to the workers, which read
-// it after receiving them.
+// holds gemmPool.mu and before it posts tasks to the workers, which read
+// it after taking them.
 var parallelJob struct {
 	f     func(worker, part int)
 	parts int64
@@ -39,18 +36,15 @@ func Parallel(workers, parts int, f func(worker, part int)) {
 		return
 	}
 	defer gemmPool.mu.Unlock()
-	startWorkers(threads - 1)
+	startWorkers(threads-1, threads)
 	parallelJob.f, parallelJob.parts = f, int64(parts)
 	parallelJob.next.Store(0)
-	gemmPool.done.Add(threads - 1)
 	for t := 1; t < threads; t++ {
-		task := &gemmPool.tasks[t-1]
-		*task = gemmTask{parallel: true, worker: t}
-		gemmPool.workers[t-1].tasks <- task
+		gemmPool.workers[t-1].task = gemmTask{parallel: true, worker: t}
 	}
-	runtime.Gosched() // let a worker start now, as gemmRun does
+	postTasks(threads - 1)
 	runParts(0)
-	gemmPool.done.Wait()
+	waitTasks()
 	parallelJob.f = nil
 }
 

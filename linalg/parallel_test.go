@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestParallel checks that every part runs exactly once, on a worker in
@@ -89,4 +90,35 @@ func TestParallelAllocatesNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(50, func() { Parallel(2, len(sums), f) }); n != 0 {
 		t.Errorf("Parallel allocates %v times per call, want 0", n)
 	}
+}
+
+// BenchmarkParallelHandoff measures the cost of handing work to a pool
+// worker: a Parallel call on 2 threads with 2 parts that each keep a
+// thread busy for partTime. Run in parallel, a call takes partTime plus
+// the handoff; a worker that starts late leaves both parts to the caller
+// (2 x partTime). "spinning" calls back to back, so the worker is still
+// watching for work; "parked" first waits until it has parked, and
+// reports the calls' own time as ns/call.
+func BenchmarkParallelHandoff(b *testing.B) {
+	defer SetThreads(SetThreads(2))
+	const partTime = 20 * time.Microsecond
+	f := func(_, _ int) {
+		for start := time.Now(); time.Since(start) < partTime; {
+		}
+	}
+	b.Run("spinning", func(b *testing.B) {
+		for b.Loop() {
+			Parallel(2, 2, f)
+		}
+	})
+	b.Run("parked", func(b *testing.B) {
+		var calls time.Duration
+		for b.Loop() {
+			waitParked(b)
+			start := time.Now()
+			Parallel(2, 2, f)
+			calls += time.Since(start)
+		}
+		b.ReportMetric(float64(calls.Nanoseconds())/float64(b.N), "ns/call")
+	})
 }

@@ -1,9 +1,13 @@
 package linalg
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestGemmThreadsBitIdentical checks that splitting a product between
@@ -77,5 +81,92 @@ func TestSetThreads(t *testing.T) {
 	}
 	if got := Threads(); got < 1 {
 		t.Errorf("Threads() = %d with the default setting, want >= 1", got)
+	}
+}
+
+// waitParked waits until every pool worker is parked, as they must be
+// spinBudget after the last call, and fails tb if one is not within 10 s.
+func waitParked(tb testing.TB) {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for i, w := range gemmPool.workers {
+		for w.state.Load() != workerParked {
+			if time.Now().After(deadline) {
+				tb.Fatalf("pool worker %d is in state %d 10 s after the last call, want parked (%d)", i, w.state.Load(), workerParked)
+			}
+			time.Sleep(spinBudget / 4)
+		}
+	}
+}
+
+// TestGemmPoolHandoff checks that the workers park once calls stop (an
+// idle process costs no CPU) and that a call finds them whether they are
+// spinning or parked: results stay bit-identical either way, and no
+// goroutine is started beyond the workers.
+func TestGemmPoolHandoff(t *testing.T) {
+	defer SetThreads(SetThreads(0))
+	r := rand.New(rand.NewPCG(35, 36))
+	a, b := randomMatrix(r, 100, 784), randomMatrix(r, 784, 100)
+	want := New(100, 100)
+	SetThreads(1)
+	Gemm(false, false, 1, a, b, 0, want)
+	for _, threads := range []int{2, 3} {
+		t.Run(fmt.Sprintf("threads=%d", threads), func(t *testing.T) {
+			SetThreads(threads)
+			c := New(100, 100)
+			Gemm(false, false, 1, a, b, 0, c) // starts the workers
+			goroutines := runtime.NumGoroutine()
+			for _, parked := range []bool{true, false, true, false} {
+				if parked {
+					waitParked(t)
+				}
+				for call := range 3 {
+					c.Fill(float32(math.NaN()))
+					Gemm(false, false, 1, a, b, 0, c)
+					for i, v := range c.Data {
+						if math.Float32bits(v) != math.Float32bits(want.Data[i]) {
+							t.Fatalf("call %d (workers parked before: %t): C element %d = %g, with 1 thread %g", call, parked, i, v, want.Data[i])
+						}
+					}
+				}
+			}
+			if n := runtime.NumGoroutine(); n != goroutines {
+				t.Errorf("%d goroutines after the calls, want %d as after the first", n, goroutines)
+			}
+			waitParked(t)
+		})
+	}
+}
+
+// TestSpinUntilBacksOff checks that a spin that loses its CPU for longer
+// than contendedGap (here to another goroutine, on one P) stops and turns
+// spinning off, and that in the backoff spinUntil only looks once.
+func TestSpinUntilBacksOff(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	gemmPool.mu.Lock()
+	defer gemmPool.mu.Unlock()
+	defer gemmPool.spinOffUntil.Store(0)
+	gemmPool.spin.Store(true)
+	gemmPool.spinOffUntil.Store(0)
+	var never atomic.Int32
+	go func() { // runs when spinUntil yields, and keeps the one P
+		for start := time.Now(); time.Since(start) < 2*contendedGap; {
+		}
+	}()
+	start := time.Now()
+	if spinUntil(&never, 1) {
+		t.Fatal("spinUntil reported a value that never changed")
+	}
+	if off := time.Duration(gemmPool.spinOffUntil.Load()); off < start.Sub(gemmPool.epoch)+contendedBackoff {
+		t.Fatalf("after a spin that lost its CPU for %v, spinning is off until %v, want at least %v", 2*contendedGap, off, start.Sub(gemmPool.epoch)+contendedBackoff)
+	}
+	never.Store(1)
+	if !spinUntil(&never, 1) {
+		t.Error("spinUntil in the backoff missed a value already there")
+	}
+	never.Store(0)
+	go never.Store(1) // runs only if spinUntil yields the one P, as a spin would
+	if spinUntil(&never, 1) {
+		t.Error("spinUntil spun in the backoff")
 	}
 }
