@@ -108,6 +108,11 @@ const callerParked = 1 << 30
 var gemmPool struct {
 	mu      sync.Mutex
 	workers []*gemmWorker
+	// buf is the caller's packing buffers, which it holds with mu like
+	// the workers theirs: the parallel path does not go through
+	// gemmBufferPool, whose objects a GC (or the race detector, at
+	// random) drops.
+	buf gemmBuffers
 	// spin is whether the call in progress lets goroutines spin: only
 	// when every thread it uses can have a P of its own.
 	spin atomic.Bool
@@ -278,8 +283,6 @@ func gemmRun(gk *gemmKernel, g gemmArgs) {
 	}
 	postTasks(threads - 1)
 	mine := part(0)
-	buf := gemmBufferPool.Get().(*gemmBuffers)
-	gemmBlocked(gk, plan, buf, mine, mine.c.Rows, mine.c.Cols, k)
-	gemmBufferPool.Put(buf)
+	gemmBlocked(gk, plan, &gemmPool.buf, mine, mine.c.Rows, mine.c.Cols, k)
 	waitTasks()
 }
