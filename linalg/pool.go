@@ -20,7 +20,7 @@ import (
 // park: a worker that finishes a part watches its task slot for
 // spinBudget, and the caller, its own part done, watches the count of
 // unfinished parts as long. Back to back, as in a training loop, a
-// handoff then costs under 1 µs; on 2 threads that made the seed
+// handoff then costs 1 to 2 µs; on 2 threads that made the seed
 // network's GEMMs at batch 100 5% faster and its training loop 6%
 // (medians of old/new pairs run in turn on the shared VM). A process that
 // stops calling Gemm has every worker parked, at no CPU cost, spinBudget
