@@ -303,7 +303,10 @@ except KeyboardInterrupt:
     if DURING == "fit":
         print("epochs", clf.epochs_trained_, "predicted", len(clf.predict(X[:10])), flush=True)
 """.replace("DURING", repr(during))
-    p = run_python(code)
+    # A shell that starts a job in the background without job control
+    # (CI under nohup, say) passes SIGINT on ignored, and Python then keeps
+    # it ignored: give the child the default disposition a terminal would.
+    p = run_python(code, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = p.stdout.readline()
         assert line.startswith("epoch"), line + p.stdout.read()
