@@ -36,7 +36,8 @@ DATA gemm512ColumnMask<>+112(SB)/4, $0x0fffffff
 DATA gemm512ColumnMask<>+116(SB)/4, $0x1fffffff
 DATA gemm512ColumnMask<>+120(SB)/4, $0x3fffffff
 DATA gemm512ColumnMask<>+124(SB)/4, $0x7fffffff
-GLOBL gemm512ColumnMask<>(SB), RODATA|NOPTR, $128
+DATA gemm512ColumnMask<>+128(SB)/4, $0xffffffff
+GLOBL gemm512ColumnMask<>(SB), RODATA|NOPTR, $132
 
 // func GemmAVX512x12x32(k int, alpha float32, a []float32, aRow int, aStep int, b []float32, bStep int, bPanel int, beta float32, c []float32, ldc int, m int, n int)
 // Requires: AVX, AVX512F, MMX+
@@ -937,15 +938,8 @@ TEXT ·PackB32AVX512(SB), NOSPLIT, $0-72
 	SHLQ  $0x02, DX
 	TESTQ BX, BX
 	JZ    done
-
-	// All 32 lanes are loaded when n == 32, the first n otherwise.
-	MOVQ $0xffffffff, DI
-	CMPQ SI, $0x20
-	JGE  masks
-	LEAQ gemm512ColumnMask<>+0(SB), DI
-	MOVL (DI)(SI*4), DI
-
-masks:
+	LEAQ  gemm512ColumnMask<>+0(SB), DI
+	MOVL  (DI)(SI*4), DI
 	KMOVW DI, K1
 	SHRQ  $0x10, DI
 	KMOVW DI, K2

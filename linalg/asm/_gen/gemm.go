@@ -203,37 +203,49 @@ var yRegs = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12,
 func gemmAVX2() {
 	// mask[16-n : 32-n] has its first n lanes set: the column mask of a
 	// tile n < 16 columns wide.
-	mask := GLOBL("gemmColumnMask", RODATA|NOPTR)
-	for i := 0; i < 32; i++ {
-		v := U32(0)
-		if i < 16 {
-			v = U32(0xffffffff)
-		}
-		DATA(4*i, v)
-	}
+	mask := onesThenZeros("gemmColumnMask", 16)
 	mk := &microKernel{
 		name: "GemmAVX2x6x16", isa: "AVX2+FMA", mr: 6, lanes: 8,
 		vecs:  yRegs,
 		b:     [2]VecPhysical{Y12, Y13},
 		bcast: []VecPhysical{Y14, Y15},
 		alpha: Y12, beta: Y13, cTmp: Y12,
-		prefetch: []int{0, 60},
-		zero:     func(v VecPhysical) { VXORPS(v, v, v) },
-		edges:    "masked loads and stores",
-		loadMasks: func(n Register) {
-			maskBase := GP64()
-			LEAQ(mask, maskBase)
-			NEGQ(n)
-			ADDQ(U8(16), n)
-			VMOVDQU(Mem{Base: maskBase, Index: n, Scale: 4}, Y14)
-			VMOVDQU(Mem{Base: maskBase, Index: n, Scale: 4, Disp: 32}, Y15)
-		},
+		prefetch:  []int{0, 60},
+		zero:      func(v VecPhysical) { VXORPS(v, v, v) },
+		edges:     "masked loads and stores",
+		loadMasks: func(n Register) { columnMasksAVX2(mask, n, Y14, Y15) },
 		masks:     [2]Op{Y14, Y15},
 		maskLoad:  func(mem, mask, dst Op) { VMASKMOVPS(mem, mask, dst) },
 		maskStore: func(src, mask, mem Op) { VMASKMOVPS(src, mask, mem) },
 	}
 	mk.emit()
 	packB16AVX2(mask)
+}
+
+// onesThenZeros defines the read-only table of 2*ones 32-bit lanes whose
+// first ones lanes are all ones and the rest zero: the 8 lanes at 4*(8-n)
+// bytes in (or the 16 at 4*(16-n)) are the mask of the first n lanes.
+func onesThenZeros(name string, ones int) Mem {
+	m := GLOBL(name, RODATA|NOPTR)
+	for i := 0; i < 2*ones; i++ {
+		v := U32(0)
+		if i < ones {
+			v = U32(0xffffffff)
+		}
+		DATA(4*i, v)
+	}
+	return m
+}
+
+// columnMasksAVX2 loads into lo and hi the lane masks of the first n of 16
+// columns, from mask = onesThenZeros(_, 16). It clobbers n.
+func columnMasksAVX2(mask Mem, n Register, lo, hi VecPhysical) {
+	base := GP64()
+	LEAQ(mask, base)
+	NEGQ(n)
+	ADDQ(U8(16), n)
+	VMOVDQU(Mem{Base: base, Index: n, Scale: 4}, lo)
+	VMOVDQU(Mem{Base: base, Index: n, Scale: 4, Disp: 32}, hi)
 }
 
 // nextPanel emits the end of a micro-kernel that computes a row of tiles
@@ -363,12 +375,7 @@ func packB16AVX2(mask Mem) {
 	JMP(LabelRef("done"))
 
 	Label("ragged")
-	base := GP64()
-	LEAQ(mask, base)
-	NEGQ(n)
-	ADDQ(U8(16), n)
-	VMOVDQU(Mem{Base: base, Index: n, Scale: 4}, Y2)
-	VMOVDQU(Mem{Base: base, Index: n, Scale: 4, Disp: 32}, Y3)
+	columnMasksAVX2(mask, n, Y2, Y3)
 	Label("raggedLoop")
 	VMASKMOVPS(Mem{Base: src}, Y2, Y0)
 	VMASKMOVPS(Mem{Base: src, Disp: 32}, Y3, Y1)

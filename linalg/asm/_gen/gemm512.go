@@ -16,12 +16,12 @@ var zRegs = []VecPhysical{
 // an Intel core busy at its 2 loads per cycle, and Zen 4's double-pumped
 // unit too, with 24 independent chains against a 4-cycle latency.
 func gemmAVX512() {
-	// The 32-bit column mask of a tile n < 32 columns wide is entry n,
+	// The 32-bit column mask of a tile n <= 32 columns wide is entry n,
 	// (1<<n)-1: its low half masks the first 16 columns, its high half the
 	// next 16.
 	mask := GLOBL("gemm512ColumnMask", RODATA|NOPTR)
-	for n := 0; n < 32; n++ {
-		DATA(4*n, U32(uint32(1)<<n-1))
+	for n := 0; n <= 32; n++ {
+		DATA(4*n, U32(uint32(1)<<n-1)) // n = 32: all ones (a shift by 32 gives 0)
 	}
 	mk := &microKernel{
 		name: "GemmAVX512x12x32", isa: "AVX-512F", mr: 12, lanes: 16,
@@ -29,23 +29,27 @@ func gemmAVX512() {
 		b:     [2]VecPhysical{Z24, Z25},
 		bcast: []VecPhysical{Z26, Z27, Z28, Z29},
 		alpha: Z30, beta: Z31, cTmp: Z26,
-		prefetch: []int{0, 64, 124},
-		zero:     func(v VecPhysical) { VPXORD(v, v, v) }, // VXORPS on zmm is AVX512DQ
-		edges:    "opmasks",
-		loadMasks: func(n Register) {
-			bits := GP64()
-			LEAQ(mask, bits)
-			MOVL(Mem{Base: bits, Index: n, Scale: 4}, bits.As32())
-			KMOVW(bits.As32(), K1)
-			SHRQ(U8(16), bits)
-			KMOVW(bits.As32(), K2)
-		},
+		prefetch:  []int{0, 64, 124},
+		zero:      func(v VecPhysical) { VPXORD(v, v, v) }, // VXORPS on zmm is AVX512DQ
+		edges:     "opmasks",
+		loadMasks: func(n Register) { columnMasks512(mask, n) },
 		masks:     [2]Op{K1, K2},
 		maskLoad:  func(mem, mask, dst Op) { VMOVUPS_Z(mem, mask, dst) },
 		maskStore: func(src, mask, mem Op) { VMOVUPS(src, mask, mem) },
 	}
 	mk.emit()
 	packB32AVX512(mask)
+}
+
+// columnMasks512 sets K1 and K2 to the masks of the first n of 32
+// columns (n <= 32), from gemm512ColumnMask.
+func columnMasks512(mask Mem, n Register) {
+	bits := GP64()
+	LEAQ(mask, bits)
+	MOVL(Mem{Base: bits, Index: n, Scale: 4}, bits.As32())
+	KMOVW(bits.As32(), K1)
+	SHRQ(U8(16), bits)
+	KMOVW(bits.As32(), K2)
 }
 
 // packB32AVX512 writes PackB32AVX512, which copies a 32-column panel of B
@@ -76,17 +80,7 @@ func packB32AVX512(mask Mem) {
 	SHLQ(U8(2), ldb)
 	TESTQ(k, k)
 	JZ(LabelRef("done"))
-	Comment("All 32 lanes are loaded when n == 32, the first n otherwise.")
-	bits := GP64()
-	MOVQ(U32(0xffffffff), bits)
-	CMPQ(n, U8(32))
-	JGE(LabelRef("masks"))
-	LEAQ(mask, bits)
-	MOVL(Mem{Base: bits, Index: n, Scale: 4}, bits.As32())
-	Label("masks")
-	KMOVW(bits.As32(), K1)
-	SHRQ(U8(16), bits)
-	KMOVW(bits.As32(), K2)
+	columnMasks512(mask, n)
 	Label("loop")
 	VMOVUPS_Z(Mem{Base: src}, K1, Z0)
 	VMOVUPS_Z(Mem{Base: src, Disp: 64}, K2, Z1)

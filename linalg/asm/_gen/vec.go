@@ -116,14 +116,7 @@ func tailMask() Mem {
 	if m, ok := vecConsts["tailMask"]; ok {
 		return m
 	}
-	m := GLOBL("vecTailMask", RODATA|NOPTR)
-	for i := 0; i < 16; i++ {
-		v := U32(0)
-		if i < 8 {
-			v = U32(0xffffffff)
-		}
-		DATA(4*i, v)
-	}
+	m := onesThenZeros("vecTailMask", 8)
 	vecConsts["tailMask"] = m
 	return m
 }
