@@ -130,8 +130,10 @@ func TestGemmPoolHandoff(t *testing.T) {
 					}
 				}
 			}
-			if n := runtime.NumGoroutine(); n != goroutines {
-				t.Errorf("%d goroutines after the calls, want %d as after the first", n, goroutines)
+			// Goroutines that earlier tests left winding down may end
+			// meanwhile, so only a rise is a failure.
+			if n := runtime.NumGoroutine(); n > goroutines {
+				t.Errorf("%d goroutines after the calls, more than the %d after the first", n, goroutines)
 			}
 			waitParked(t)
 		})
