@@ -23,6 +23,10 @@ type kernelSet struct {
 	argmax     func(x []float32) int
 	sumSquares func(x []float32) float64
 	allFinite  func(x []float32) bool
+
+	// axpyIndexed is SparseGemm's kernel: for each e,
+	// y += (alpha*val[e]) * b[idx[e]*ldb:][:len(y)].
+	axpyIndexed func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32)
 }
 
 // genericKernels is the portable set, available everywhere.
@@ -49,6 +53,8 @@ var genericKernels = kernelSet{
 	argmax:     argmaxGeneric,
 	sumSquares: sumSquaresGeneric,
 	allFinite:  allFiniteGeneric,
+
+	axpyIndexed: axpyIndexedGeneric,
 }
 
 // isaSets lists every kernel set this CPU can run, best first. It is

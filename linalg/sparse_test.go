@@ -1,0 +1,282 @@
+package linalg
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// mostlyBase returns a rows x cols matrix (a strided view half of the
+// time) in which each element is base with probability 1 - density and
+// uniform in [-1, 1) otherwise; row 0's first element is always base.
+func mostlyBase(r *rand.Rand, rows, cols int, base float32, density float64) Matrix {
+	x := randomMatrix(r, rows, cols)
+	for i := range rows {
+		row := x.Row(i)
+		for j := range row {
+			if r.Float64() >= density || (i == 0 && j == 0) {
+				row[j] = base
+			}
+		}
+	}
+	return x
+}
+
+// dense returns the matrix s stores.
+func (s *SparseRows) dense() Matrix {
+	m := New(s.Rows(), s.Cols)
+	for i, base := range s.Base {
+		row := m.Row(i)
+		for j := range row {
+			row[j] = base
+		}
+		for e := s.Start[i]; e < s.End[i]; e++ {
+			row[s.Index[e]] = base + s.Value[e]
+		}
+	}
+	return m
+}
+
+func TestSparseRowsCompress(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	var s SparseRows
+	for _, tc := range []struct {
+		name    string
+		base    float32
+		density float64
+	}{
+		{"mostly -1", -1, 0.2},
+		{"mostly 0", 0, 0.3},
+		{"mostly 0.3", 0.3, 0.45},
+		{"dense", 0.5, 0.9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 20 {
+				x := mostlyBase(r, randomSize(r, 40), randomSize(r, 300), tc.base, tc.density)
+				s.Compress(x)
+				if s.Rows() != x.Rows || s.Cols != x.Cols {
+					t.Fatalf("Compress of %s gave %dx%d", x.shape(), s.Rows(), s.Cols)
+				}
+				got := s.dense()
+				for i := range x.Rows {
+					same := 0
+					for _, v := range x.Row(i) {
+						if v == x.At(i, 0) {
+							same++
+						}
+					}
+					want := float32(0)
+					if 2*same >= x.Cols {
+						want = x.At(i, 0)
+					}
+					if s.Base[i] != want {
+						t.Fatalf("row %d: base %g, want %g (%d of %d elements equal the first)", i, s.Base[i], want, same, x.Cols)
+					}
+					for j, v := range x.Row(i) {
+						// Base + (v - base) is v to within one rounding.
+						if g := got.At(i, j); g != v && math.Abs(float64(g-v)) > 2*eps32*math.Abs(float64(v)) {
+							t.Fatalf("row %d column %d: stored %g, want %g", i, j, g, v)
+						}
+					}
+					for e := s.Start[i]; e < s.End[i]; e++ {
+						if e > s.Start[i] && s.Index[e] <= s.Index[e-1] {
+							t.Fatalf("row %d: entry columns %d, %d not ascending", i, s.Index[e-1], s.Index[e])
+						}
+						if x.At(i, int(s.Index[e])) == s.Base[i] {
+							t.Fatalf("row %d: entry at column %d equals the base", i, s.Index[e])
+						}
+					}
+				}
+				if n := s.Entries(); n != len(s.Index) {
+					t.Fatalf("Entries() = %d, stored %d", n, len(s.Index))
+				}
+			}
+		})
+	}
+	// NaN never equals the base, so it is always an entry, and it stays NaN.
+	x := New(1, 5)
+	x.Data[2] = float32(math.NaN())
+	s.Compress(x)
+	if s.Base[0] != 0 || s.End[0]-s.Start[0] != 1 || s.Value[s.Start[0]] == s.Value[s.Start[0]] {
+		t.Errorf("Compress of a zero row with one NaN: base %g, entries %v %v; want base 0 and the NaN alone", s.Base[0], s.Index, s.Value)
+	}
+}
+
+// sparseScale returns, for the product alpha*A·B (or alpha*Aᵀ·B with
+// trans) + beta*C computed through s, the sum of the magnitudes of the
+// terms SparseGemm adds: the bases' share, counted term by term as the
+// column sums add them, and the entries'.
+func sparseScale(s *SparseRows, trans bool, alpha float32, b Matrix, beta float32, c Matrix) [][]float64 {
+	scale := make([][]float64, c.Rows)
+	for i := range scale {
+		scale[i] = make([]float64, c.Cols)
+		for j := range scale[i] {
+			scale[i][j] = math.Abs(float64(beta) * float64(c.At(i, j)))
+		}
+	}
+	add := func(i, p int, x float64) {
+		for j := range c.Cols {
+			scale[i][j] += math.Abs(float64(alpha) * x * float64(b.At(p, j)))
+		}
+	}
+	for r, base := range s.Base {
+		for p := range s.Cols {
+			if trans {
+				add(p, r, float64(base))
+			} else {
+				add(r, p, float64(base))
+			}
+		}
+		for e := s.Start[r]; e < s.End[r]; e++ {
+			if trans {
+				add(int(s.Index[e]), r, float64(s.Value[e]))
+			} else {
+				add(r, int(s.Index[e]), float64(s.Value[e]))
+			}
+		}
+	}
+	return scale
+}
+
+// checkSparseProduct checks C, from SparseGemm, against the float64
+// product want with the error bound of TestGemmCrossCheck, k + 2 roundings
+// of the sum of the terms' magnitudes, plus two for the bases' share.
+func checkSparseProduct(t *testing.T, what string, c Matrix, want, scale [][]float64, k int) {
+	t.Helper()
+	for i := range c.Rows {
+		for j := range c.Cols {
+			got := float64(c.At(i, j))
+			if tol := float64(k+4) * eps32 * scale[i][j]; math.Abs(got-want[i][j]) > tol {
+				t.Fatalf("%s: C[%d, %d] = %g, want %g (tolerance %g)", what, i, j, got, want[i][j], tol)
+			}
+		}
+	}
+}
+
+// TestSparseGemm checks A·B and Aᵀ·B through SparseRows against the dense
+// products on every ISA: random shapes, bases, densities, strided B and C,
+// alpha and beta, and C's elements outside the view left alone.
+func TestSparseGemm(t *testing.T) {
+	forEachISA(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(43, 44))
+		var s, st SparseRows
+		for range 300 {
+			m, k, n := randomSize(r, 130), randomSize(r, 300), randomSize(r, 140)
+			base := []float32{0, -1, 0.25}[r.IntN(3)]
+			x := mostlyBase(r, m, k, base, []float64{0, 0.2, 0.6, 1}[r.IntN(4)])
+			b := randomMatrix(r, k, n)
+			alpha := []float32{1, -0.5, 2}[r.IntN(3)]
+			beta := []float32{0, 1, 0.5}[r.IntN(3)]
+			s.Compress(x)
+			xs := s.dense() // what s stores, within a rounding of x
+
+			c := randomMatrix(r, m, n)
+			if beta == 0 {
+				c.Fill(float32(math.NaN())) // not read
+			}
+			want, _ := refGemm(false, false, alpha, xs, b, beta, c)
+			scale := sparseScale(&s, false, alpha, b, beta, c)
+			sums := make([]float32, n)
+			ColSums(sums, b)
+			SparseGemm(alpha, s, b, beta, c, sums)
+			checkSparseProduct(t, "A·B", c, want, scale, k)
+			checkOutsideView(t, "A·B", c)
+
+			// Aᵀ·B2 with B2 m x n2.
+			n2 := randomSize(r, 140)
+			b2 := randomMatrix(r, m, n2)
+			c2 := randomMatrix(r, k, n2)
+			want2, _ := refGemm(true, false, alpha, xs, b2, beta, c2)
+			scale2 := sparseScale(&s, true, alpha, b2, beta, c2)
+			st.TransposeEntries(&s)
+			v := New(1, n2)
+			Gemm(false, false, 1, FromSlice(1, m, s.Base), b2, 0, v)
+			SparseGemm(alpha, st, b2, beta, c2, v.Data)
+			checkSparseProduct(t, "Aᵀ·B", c2, want2, scale2, m)
+
+			// Rows gathered in another order, and a slice of them.
+			rows := make([]uint32, r.IntN(m+1))
+			for i := range rows {
+				rows[i] = uint32(r.IntN(m))
+			}
+			var g SparseRows
+			g.Gather(&s, rows)
+			gd := g.dense()
+			for i, row := range rows {
+				for j := range k {
+					if gd.At(i, j) != xs.At(int(row), j) {
+						t.Fatalf("Gather row %d (row %d of A), column %d: %g, want %g", i, row, j, gd.At(i, j), xs.At(int(row), j))
+					}
+				}
+			}
+			if m >= 2 {
+				part := s.RowSlice(1, m)
+				c3 := New(m-1, n)
+				SparseGemm(alpha, part, b, 0, c3, sums)
+				ColSums(sums, b)
+				SparseGemm(alpha, s, b, 0, c, sums)
+				for i := 1; i < m; i++ {
+					for j := range n {
+						if math.Float32bits(c3.At(i-1, j)) != math.Float32bits(c.At(i, j)) {
+							t.Fatalf("RowSlice(1, %d) row %d column %d: %g, the whole product has %g", m, i-1, j, c3.At(i-1, j), c.At(i, j))
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestSparseGemmPanics(t *testing.T) {
+	var s SparseRows
+	s.Compress(New(2, 3))
+	s.Index = append(s.Index, 3)
+	s.Value = append(s.Value, 1)
+	s.End[1] = len(s.Index)
+	for _, tc := range []struct {
+		name, want string
+		f          func()
+	}{
+		{"index out of range", "column 3, B has 3 rows", func() { SparseGemm(1, s, New(3, 4), 0, New(2, 4), make([]float32, 4)) }},
+		{"shapes", "A is 2x3, B 4x4", func() { SparseGemm(1, s, New(4, 4), 0, New(2, 4), make([]float32, 4)) }},
+		{"baseRow", "baseRow has 3 elements", func() { SparseGemm(1, s, New(3, 4), 0, New(2, 4), make([]float32, 3)) }},
+		{"RowSlice", "RowSlice(1, 3) of 2 rows", func() { s.RowSlice(1, 3) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, tc.want) {
+					t.Errorf("panic %q, want one containing %q", msg, tc.want)
+				}
+			}()
+			tc.f()
+		})
+	}
+}
+
+func TestSparseAllocatesNothing(t *testing.T) {
+	forEachISA(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(45, 46))
+		x := mostlyBase(r, 100, 784, -1, 0.2)
+		b, d := randomMatrix(r, 784, 100), randomMatrix(r, 100, 100)
+		c, g := New(100, 100), New(784, 100)
+		sums := make([]float32, 100)
+		rows := make([]uint32, 50)
+		var s, batch, st SparseRows
+		s.Compress(x)
+		batch.Gather(&s, rows)
+		st.TransposeEntries(&batch)
+		for name, op := range map[string]func(){
+			"Compress":         func() { s.Compress(x) },
+			"Gather":           func() { batch.Gather(&s, rows) },
+			"TransposeEntries": func() { st.TransposeEntries(&batch) },
+			"SparseGemm":       func() { SparseGemm(1, s, b, 0, c, sums) },
+			"SparseGemm Aᵀ":    func() { SparseGemm(-0.1, st, d.RowSlice(0, 50), 0.9, g, sums) },
+		} {
+			if n := testing.AllocsPerRun(20, op); n != 0 {
+				t.Errorf("%s allocates %v times per call, want 0", name, n)
+			}
+		}
+	})
+}
