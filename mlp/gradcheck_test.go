@@ -10,22 +10,25 @@ import (
 
 // TestGradientCheck compares the gradients of a training step (float32, on
 // linalg) with central finite differences of the float64 cost, on tiny
-// networks of every depth, hidden activation and output.
+// networks of every depth, hidden activation and output, with dense rows
+// and with rows that take the sparse path.
 func TestGradientCheck(t *testing.T) {
 	acts := []linalg.Activation{linalg.Sigmoid, linalg.Tanh, linalg.ReLU, linalg.LeakyReLU}
 	for _, out := range []Output{SigmoidOutput, SoftmaxOutput} {
 		for _, act := range acts {
 			for _, hidden := range [][]int{{5}, {6, 4}, {4, 5, 3}} {
-				name := fmt.Sprintf("%s/%s/%v", out, act, hidden)
-				t.Run(name, func(t *testing.T) {
-					gradCheck(t, Config{Hidden: hidden, Activation: act, Output: out, Init: InitGlorot, BatchSize: 6})
-				})
+				for _, sparse := range []bool{false, true} {
+					name := fmt.Sprintf("%s/%s/%v/sparse=%t", out, act, hidden, sparse)
+					t.Run(name, func(t *testing.T) {
+						gradCheck(t, Config{Hidden: hidden, Activation: act, Output: out, Init: InitGlorot, BatchSize: 6}, sparse)
+					})
+				}
 			}
 		}
 	}
 }
 
-func gradCheck(t *testing.T, cfg Config) {
+func gradCheck(t *testing.T, cfg Config, sparse bool) {
 	const inputs, classes, rows = 4, 3, 6
 	n, err := New(inputs, classes, cfg)
 	if err != nil {
@@ -40,6 +43,11 @@ func gradCheck(t *testing.T, cfg Config) {
 	}
 	x, y := blobs(rows, inputs, classes, 3)
 	tr := newTrainer(n, n.cfg.BatchSize, true)
+	if sparse {
+		if tr.xs = sparseRows(sparsify(x, 3)); tr.xs == nil {
+			t.Fatal("the sparsified rows do not take the sparse path")
+		}
+	}
 	tr.keepGrads()
 	if !tr.step(x, y, []uint32{0, 1, 2, 3, 4, 5}) {
 		t.Fatal("step: outputs not finite")

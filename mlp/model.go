@@ -411,6 +411,7 @@ func decode(b []byte) (*Network, error) {
 			return nil, bad("unexpected tensor %s", name)
 		}
 	}
+	n.weightsChanged()
 	return n, nil
 }
 

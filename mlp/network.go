@@ -36,6 +36,10 @@ type Network struct {
 	epochs int
 	// batchTrainer is TrainBatch's workspace, kept between calls.
 	batchTrainer *trainer
+	// inputSums holds the column sums of the first layer's weights, which
+	// the sparse products with the input need (sparse.go). Every change to
+	// the weights calls weightsChanged, which updates it.
+	inputSums []float32
 }
 
 // layer is one fully connected layer. w is stored [in, out] as in the seed
@@ -64,6 +68,7 @@ func New(inputs, classes int, cfg Config) (*Network, error) {
 	n := newNetwork(cfg, inputs, classes)
 	n.train = newTrainState(n)
 	n.initWeights(n.train.rand)
+	n.weightsChanged()
 	return n, nil
 }
 
@@ -76,6 +81,7 @@ func newNetwork(cfg Config, inputs, classes int) *Network {
 		n.layers = append(n.layers, layer{w: linalg.New(sizes[l-1], sizes[l]), b: make([]float32, sizes[l])})
 	}
 	n.passes.New = func() any { return newRowPass(n) }
+	n.inputSums = make([]float32, sizes[1])
 	return n
 }
 
@@ -136,6 +142,9 @@ func (n *Network) History() History {
 type forwardWork struct {
 	acts []linalg.Matrix // acts[l] is layer l's output, rows x sizes[l+1]
 	pred []int           // rows predictions
+	// The input rows for the sparse path (sparse.go): compressed here, or
+	// a view of rows compressed beforehand.
+	xs, view linalg.SparseRows
 }
 
 func newForwardWork(sizes []int, rows int) *forwardWork {
@@ -147,15 +156,23 @@ func newForwardWork(sizes []int, rows int) *forwardWork {
 }
 
 // forward pushes the rows of x (at most the workspace's rows) through the
-// network. The hidden layers apply the configured activation, the output
-// layer out after its bias, then the softmax if softmax is set. It returns
-// the output layer's rows, a view of w.
-func (n *Network) forward(w *forwardWork, x linalg.Matrix, out linalg.Activation, softmax bool) linalg.Matrix {
-	in := x
+// network, reading them from xs instead if it is not nil (sparse.go). The
+// hidden layers apply the configured activation, the output layer out
+// after its bias, then the softmax if softmax is set. It returns the
+// output layer's rows, a view of w.
+func (n *Network) forward(w *forwardWork, x linalg.Matrix, xs *linalg.SparseRows, out linalg.Activation, softmax bool) linalg.Matrix {
+	in, rows := x, x.Rows
+	if xs != nil {
+		rows = xs.Rows()
+	}
 	last := len(n.layers) - 1
 	for l, ly := range n.layers {
-		a := w.acts[l].RowSlice(0, x.Rows)
-		linalg.Gemm(false, false, 1, in, ly.w, 0, a)
+		a := w.acts[l].RowSlice(0, rows)
+		if l == 0 && xs != nil {
+			linalg.SparseGemm(1, *xs, ly.w, 0, a, n.inputSums)
+		} else {
+			linalg.Gemm(false, false, 1, in, ly.w, 0, a)
+		}
 		f := n.cfg.Activation
 		if l == last {
 			f = out

@@ -26,6 +26,7 @@ type rowPass struct {
 // passSet is one data set of a pass and what the pass computes on it.
 type passSet struct {
 	x      linalg.Matrix
+	xs     *linalg.SparseRows // x compressed, or nil: chunks compress their own
 	chunks int
 	pred   []int         // if not nil, receives the predicted classes
 	proba  linalg.Matrix // if it has rows, receives the output activations
@@ -104,7 +105,17 @@ func (p *rowPass) chunk(worker, c int) {
 		}
 	}
 	w := p.works[worker]
-	z := p.n.forward(w, x, p.out, p.softmax)
+	var xs *linalg.SparseRows
+	if sparseChunk(x.Row(0)) {
+		if s.xs != nil {
+			w.view = s.xs.RowSlice(lo, hi)
+			xs = &w.view
+		} else {
+			w.xs.Compress(x)
+			xs = &w.xs
+		}
+	}
+	z := p.n.forward(w, x, xs, p.out, p.softmax)
 	if s.pred != nil {
 		linalg.ArgmaxRows(s.pred[lo:hi], z)
 	}

@@ -98,15 +98,18 @@ func TestPredictAllocs(t *testing.T) {
 		t.Skip("allocation counts are meaningless under -race (sync.Pool drops objects)")
 	}
 	n, x, _ := trained(t, Config{})
+	sparse := sparsify(linalg.New(500, x.Cols), 1)
 	for _, rows := range []int{1, 100, 500} {
-		xs := x.RowSlice(0, rows)
-		pred := make([]int, rows)
-		proba := linalg.New(rows, 5)
-		if allocs := testing.AllocsPerRun(100, func() { n.Predict(pred, xs) }); allocs != 0 {
-			t.Errorf("Predict of %d rows: %g allocations, want 0", rows, allocs)
-		}
-		if allocs := testing.AllocsPerRun(100, func() { n.PredictProba(proba, xs) }); allocs != 0 {
-			t.Errorf("PredictProba of %d rows: %g allocations, want 0", rows, allocs)
+		for _, x := range []linalg.Matrix{x, sparse} {
+			xs := x.RowSlice(0, rows)
+			pred := make([]int, rows)
+			proba := linalg.New(rows, 5)
+			if allocs := testing.AllocsPerRun(100, func() { n.Predict(pred, xs) }); allocs != 0 {
+				t.Errorf("Predict of %d rows: %g allocations, want 0", rows, allocs)
+			}
+			if allocs := testing.AllocsPerRun(100, func() { n.PredictProba(proba, xs) }); allocs != 0 {
+				t.Errorf("PredictProba of %d rows: %g allocations, want 0", rows, allocs)
+			}
 		}
 	}
 }

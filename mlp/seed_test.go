@@ -23,53 +23,65 @@ func TestSeedSemantics(t *testing.T) {
 		{"relu softmax", Config{Hidden: []int{12}, Activation: linalg.ReLU, Output: SoftmaxOutput, Eta: 0.001}},
 		{"eta decay", Config{Eta: 0.002, EtaDecay: 0.5}},
 	}
-	x, y := blobs(230, 13, 5, 1) // 230 rows, batch 20: the last 10 rows are dropped
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg := tc.cfg
-			cfg.Epochs, cfg.BatchSize, cfg.NoShuffle = 4, 20, true
-			n, err := New(13, 5, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ref := newRef(n)
-			h, err := n.Fit(context.Background(), x, y, linalg.Matrix{}, nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := n.Config()
-			l2 := c.L2
-			ref.fitSeed(rows64(x), y, c.Epochs, c.BatchSize, c.Eta, c.EtaDecay, l2)
-			compareWeights(t, n, ref, 2e-5)
+	// 230 rows, batch 20: the last 10 rows are dropped.
+	dense, y := blobs(230, 13, 5, 1)
+	sparse, _ := blobs(230, 13, 5, 1)
+	if !isSparse(sparsify(sparse, 1)) || isSparse(dense) {
+		t.Fatal("the sparse data set does not take the sparse path, or the dense one does")
+	}
+	for _, data := range []struct {
+		name string
+		x    linalg.Matrix
+	}{{"dense", dense}, {"sparse", sparse}} {
+		for _, tc := range tests {
+			t.Run(data.name+"/"+tc.name, func(t *testing.T) { seedSemantics(t, tc.cfg, data.x, y) })
+		}
+	}
+}
 
-			if len(h) != c.Epochs {
-				t.Fatalf("history has %d rows, want %d", len(h), c.Epochs)
+// seedSemantics is one case of TestSeedSemantics.
+func seedSemantics(t *testing.T, cfg Config, x linalg.Matrix, y []uint8) {
+	cfg.Epochs, cfg.BatchSize, cfg.NoShuffle = 4, 20, true
+	n, err := New(13, 5, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := newRef(n)
+	h, err := n.Fit(context.Background(), x, y, linalg.Matrix{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := n.Config()
+	l2 := c.L2
+	ref.fitSeed(rows64(x), y, c.Epochs, c.BatchSize, c.Eta, c.EtaDecay, l2)
+	compareWeights(t, n, ref, 2e-5)
+
+	if len(h) != c.Epochs {
+		t.Fatalf("history has %d rows, want %d", len(h), c.Epochs)
+	}
+	last := h[len(h)-1]
+	wantCost := ref.dataCost(rows64(x), y) + l2*ref.sumSquares()
+	if !closeTo(last.Cost, wantCost, 1e-5) {
+		t.Errorf("final cost = %.9g, want %.9g", last.Cost, wantCost)
+	}
+	correct := 0
+	for i, row := range rows64(x) {
+		_, z := ref.forward(row)
+		best := 0
+		for o, v := range z {
+			if v > z[best] {
+				best = o
 			}
-			last := h[len(h)-1]
-			wantCost := ref.dataCost(rows64(x), y) + l2*ref.sumSquares()
-			if !closeTo(last.Cost, wantCost, 1e-5) {
-				t.Errorf("final cost = %.9g, want %.9g", last.Cost, wantCost)
-			}
-			correct := 0
-			for i, row := range rows64(x) {
-				_, z := ref.forward(row)
-				best := 0
-				for o, v := range z {
-					if v > z[best] {
-						best = o
-					}
-				}
-				if best == int(y[i]) {
-					correct++
-				}
-			}
-			if want := float64(correct) / float64(len(y)); math.Abs(last.TrainAcc-want) > 1.5/float64(len(y)) {
-				t.Errorf("final train accuracy = %g, want %g", last.TrainAcc, want)
-			}
-			if !math.IsNaN(last.ValidAcc) {
-				t.Errorf("valid accuracy without a validation set = %g, want NaN", last.ValidAcc)
-			}
-		})
+		}
+		if best == int(y[i]) {
+			correct++
+		}
+	}
+	if want := float64(correct) / float64(len(y)); math.Abs(last.TrainAcc-want) > 1.5/float64(len(y)) {
+		t.Errorf("final train accuracy = %g, want %g", last.TrainAcc, want)
+	}
+	if !math.IsNaN(last.ValidAcc) {
+		t.Errorf("valid accuracy without a validation set = %g, want NaN", last.ValidAcc)
 	}
 }
 

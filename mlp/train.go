@@ -97,14 +97,20 @@ type trainer struct {
 	n  *Network
 	st *trainState
 
-	rows   int             // the most rows a minibatch may have
-	xb     linalg.Matrix   // Fit's minibatch rows, gathered (empty for TrainBatch)
-	yb     []uint8         // and labels
-	fw     *forwardWork    // layer outputs; the last becomes the output delta
-	deltas []linalg.Matrix // deltas[l] is the delta of hidden layer l
-	gw     []linalg.Matrix // weight gradients (nil for SGD, which needs none)
-	gb     [][]float32     // bias gradients
-	params [][]float32
+	rows int           // the most rows a minibatch may have
+	xb   linalg.Matrix // Fit's minibatch rows, gathered (empty for TrainBatch)
+	yb   []uint8       // and labels
+	// For a sparse training set (sparse.go): the set compressed, the
+	// minibatch's rows of it, their entries transposed, and the bases'
+	// share of the first layer's weight gradient.
+	xs            *linalg.SparseRows
+	batch, batchT linalg.SparseRows
+	baseGrad      linalg.Matrix
+	fw            *forwardWork    // layer outputs; the last becomes the output delta
+	deltas        []linalg.Matrix // deltas[l] is the delta of hidden layer l
+	gw            []linalg.Matrix // weight gradients (nil for SGD, which needs none)
+	gb            [][]float32     // bias gradients
+	params        [][]float32
 
 	outAct  linalg.Activation
 	softmax bool
@@ -128,6 +134,7 @@ func newTrainer(n *Network, rows int, gather bool) *trainer {
 	}
 	t.outAct, t.softmax = n.outputActivation()
 	t.fw = newForwardWork(n.sizes, rows)
+	t.baseGrad = linalg.New(1, n.sizes[1])
 	for l, ly := range n.layers {
 		if l > 0 {
 			t.deltas = append(t.deltas, linalg.New(rows, ly.w.Rows))
@@ -172,20 +179,31 @@ func (t *trainer) keepGrads() {
 // the weights, if the outputs are not finite.
 func (t *trainer) step(x linalg.Matrix, y []uint8, rows []uint32) bool {
 	for i, r := range rows {
-		copy(t.xb.Row(i), x.Row(int(r)))
 		t.yb[i] = y[r]
 	}
-	return t.forwardBackward(t.xb.RowSlice(0, len(rows)), t.yb[:len(rows)])
+	yb := t.yb[:len(rows)]
+	if t.xs != nil {
+		t.batch.Gather(t.xs, rows)
+		return t.forwardBackward(linalg.Matrix{}, &t.batch, yb)
+	}
+	for i, r := range rows {
+		copy(t.xb.Row(i), x.Row(int(r)))
+	}
+	return t.forwardBackward(t.xb.RowSlice(0, len(rows)), nil, yb)
 }
 
 // forwardBackward runs the gathered minibatch forward, then backward,
 // updating each layer as soon as the delta below it no longer needs its
-// weights (or, with t.grads, only computing the gradients).
-func (t *trainer) forwardBackward(xb linalg.Matrix, yb []uint8) bool {
+// weights (or, with t.grads, only computing the gradients). The minibatch
+// is xb, or xs if that is not nil.
+func (t *trainer) forwardBackward(xb linalg.Matrix, xs *linalg.SparseRows, yb []uint8) bool {
 	n := t.n
 	last := len(n.layers) - 1
-	rows := xb.Rows
-	out := n.forward(t.fw, xb, t.outAct, t.softmax)
+	rows := len(yb)
+	if xs != nil {
+		n.weightsChanged() // by the previous step
+	}
+	out := n.forward(t.fw, xb, xs, t.outAct, t.softmax)
 	if _, _, ok := firstNonFinite(out); !ok {
 		return false
 	}
@@ -214,10 +232,10 @@ func (t *trainer) forwardBackward(xb linalg.Matrix, yb []uint8) bool {
 		if !t.grads && n.cfg.Optimizer == SGD {
 			// The seed's W -= eta*(grad + l2*W) in the gradient
 			// product itself: W = (1 - eta*l2)*W - eta*prevᵀ·delta.
-			linalg.Gemm(true, false, -t.eta, prev, delta, 1-t.eta*t.l2, ly.w)
+			t.weightGrad(l, prev, xs, delta, -t.eta, 1-t.eta*t.l2, ly.w)
 			linalg.AxpbyVec(1, ly.b, -t.eta, t.gb[l])
 		} else {
-			linalg.Gemm(true, false, 1, prev, delta, 0, t.gw[l])
+			t.weightGrad(l, prev, xs, delta, 1, 0, t.gw[l])
 			if !t.grads {
 				t.update(2*l, ly.w.Data, t.gw[l].Data, t.l2)
 				t.update(2*l+1, ly.b, t.gb[l], 0)
@@ -226,6 +244,19 @@ func (t *trainer) forwardBackward(xb linalg.Matrix, yb []uint8) bool {
 		delta = next
 	}
 	return true
+}
+
+// weightGrad sets dst = alpha*prevᵀ·delta + beta*dst, the weight gradient
+// of layer l, whose input prev is, for layer 0, the minibatch xs if that
+// is not nil.
+func (t *trainer) weightGrad(l int, prev linalg.Matrix, xs *linalg.SparseRows, delta linalg.Matrix, alpha, beta float32, dst linalg.Matrix) {
+	if l > 0 || xs == nil {
+		linalg.Gemm(true, false, alpha, prev, delta, beta, dst)
+		return
+	}
+	t.batchT.TransposeEntries(xs)
+	linalg.Gemm(false, false, 1, linalg.FromSlice(1, xs.Rows(), xs.Base), delta, 0, t.baseGrad)
+	linalg.SparseGemm(alpha, t.batchT, delta, beta, dst, t.baseGrad.Data)
 }
 
 // update applies the optimizer to parameter p (index into t.params) with
@@ -304,6 +335,9 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 	bs := cfg.BatchSize
 	batches := xTrain.Rows / bs
 	t := newTrainer(n, bs, true)
+	defer n.weightsChanged()
+	t.xs = sparseRows(xTrain)
+	xValidSparse := sparseRows(xValid)
 	eval := newRowPass(n) // the evaluation after each epoch
 	done := ctx.Done()
 	for !st.stopped && st.epoch < cfg.Epochs {
@@ -332,10 +366,12 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 		}
 		// One pass over the training set (cost and accuracy) and the
 		// validation set (accuracy).
+		n.weightsChanged()
 		tr := eval.set(0, xTrain)
-		tr.y, tr.cost = yTrain, true
+		tr.xs, tr.y, tr.cost = t.xs, yTrain, true
 		if hasValid {
-			eval.set(1, xValid).y = yValid
+			va := eval.set(1, xValid)
+			va.xs, va.y = xValidSparse, yValid
 		}
 		eval.run()
 		cost, correct := eval.totals(0)
@@ -363,6 +399,7 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 		for i, p := range t.params {
 			copy(p, st.best[i])
 		}
+		n.weightsChanged()
 		n.epochs = st.bestEpoch
 	}
 	return n.History(), nil
@@ -413,7 +450,13 @@ func (n *Network) TrainBatch(x linalg.Matrix, y []uint8) error {
 		n.batchTrainer = t
 	}
 	t.setEpoch(n.train.epoch + 1)
-	if x.Rows > 0 && !t.forwardBackward(x, y) {
+	defer n.weightsChanged()
+	var xs *linalg.SparseRows
+	if isSparse(x) {
+		t.fw.xs.Compress(x)
+		xs = &t.fw.xs
+	}
+	if x.Rows > 0 && !t.forwardBackward(x, xs, y) {
 		return fmt.Errorf("mlp: TrainBatch: %w: the network's outputs became NaN or Inf; try a smaller learning rate than %g", ErrDiverged, t.etaBase)
 	}
 	return nil

@@ -3,6 +3,7 @@ package mlp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
 	"strings"
@@ -18,22 +19,29 @@ func TestStepAllocs(t *testing.T) {
 		t.Skip("allocation counts are meaningless under -race (sync.Pool drops objects)")
 	}
 	x, y := blobs(400, 50, 10, 1)
+	sparse, _ := blobs(400, 50, 10, 1)
+	xs := sparseRows(sparsify(sparse, 1))
 	for _, opt := range []Optimizer{SGD, Momentum, Nesterov, Adam} {
 		for _, out := range []Output{SigmoidOutput, SoftmaxOutput} {
-			t.Run(opt.String()+"/"+out.String(), func(t *testing.T) {
-				n, err := New(50, 10, Config{Optimizer: opt, Output: out, Hidden: []int{30, 20}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				tr := newTrainer(n, n.cfg.BatchSize, true)
-				rows := make([]uint32, 100)
-				for i := range rows {
-					rows[i] = uint32(3 * i)
-				}
-				if allocs := testing.AllocsPerRun(50, func() { tr.step(x, y, rows) }); allocs != 0 {
-					t.Errorf("training step: %g allocations, want 0", allocs)
-				}
-			})
+			for _, sparse := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/sparse=%t", opt, out, sparse), func(t *testing.T) {
+					n, err := New(50, 10, Config{Optimizer: opt, Output: out, Hidden: []int{30, 20}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					tr := newTrainer(n, n.cfg.BatchSize, true)
+					if sparse {
+						tr.xs = xs
+					}
+					rows := make([]uint32, 100)
+					for i := range rows {
+						rows[i] = uint32(3 * i)
+					}
+					if allocs := testing.AllocsPerRun(50, func() { tr.step(x, y, rows) }); allocs != 0 {
+						t.Errorf("training step: %g allocations, want 0", allocs)
+					}
+				})
+			}
 		}
 	}
 }
