@@ -39,11 +39,34 @@ func (s *SparseRows) Entries() int {
 	return n
 }
 
-// Compress sets s to x, reusing s's storage. Row i's base is its first
-// element if at least half of the row equals it, else 0; every element
-// that differs from the base (NaN always does) is an entry, stored as its
-// difference from the base, so the elements of s may differ from x's by
-// that subtraction's rounding.
+// RowBase returns the base Compress picks for a row, its first element if
+// at least half of the row equals it and otherwise 0, and how many entries
+// the row then has: the elements that differ from the base.
+func RowBase(row []float32) (base float32, entries int) {
+	if len(row) == 0 {
+		return 0, 0
+	}
+	same := 0
+	for _, v := range row {
+		if v == row[0] {
+			same++
+		}
+	}
+	if 2*same >= len(row) {
+		return row[0], len(row) - same
+	}
+	for _, v := range row {
+		if v != 0 {
+			entries++
+		}
+	}
+	return 0, entries
+}
+
+// Compress sets s to x, reusing s's storage. Row i's base is RowBase's;
+// every element that differs from it (NaN always does) is an entry,
+// stored as its difference from the base, so the elements of s may differ
+// from x's by that subtraction's rounding.
 func (s *SparseRows) Compress(x Matrix) {
 	x.valid("SparseRows.Compress")
 	s.Cols = x.Cols
@@ -53,18 +76,7 @@ func (s *SparseRows) Compress(x Matrix) {
 	s.Index, s.Value = s.Index[:0], s.Value[:0]
 	for i := range x.Rows {
 		row := x.Row(i)
-		var base float32
-		if len(row) > 0 {
-			same := 0
-			for _, v := range row {
-				if v == row[0] {
-					same++
-				}
-			}
-			if 2*same >= len(row) {
-				base = row[0]
-			}
-		}
+		base, _ := RowBase(row)
 		s.Base[i], s.Start[i] = base, len(s.Index)
 		for j, v := range row {
 			if v != base {
