@@ -87,9 +87,9 @@ type gemmWorker struct {
 	buf   gemmBuffers
 }
 
-// gemmTask is one part of a product, for one worker, or with parallel
-// set its share of a Parallel call's parts (parallel.go) as worker number
-// worker.
+// gemmTask is one part of a product, for one worker; or, with parallel
+// set, its share of a Parallel call's parts (parallel.go) as worker number
+// worker; or, with sparse.ks set, rows of a SparseGemm.
 type gemmTask struct {
 	gk       *gemmKernel
 	plan     gemmPlan
@@ -97,6 +97,7 @@ type gemmTask struct {
 	m, n, k  int
 	parallel bool
 	worker   int
+	sparse   sparseArgs
 }
 
 // callerParked is added to gemmPool.pending while the caller is parked on
@@ -139,6 +140,8 @@ func (w *gemmWorker) run() {
 		w.state.Store(workerIdle)
 		if t := &w.task; t.parallel {
 			runParts(t.worker)
+		} else if t.sparse.ks != nil {
+			t.sparse.compute()
 		} else {
 			gemmBlocked(t.gk, t.plan, &w.buf, t.g, t.m, t.n, t.k)
 		}

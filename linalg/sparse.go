@@ -159,10 +159,10 @@ func (s *SparseRows) TransposeEntries(src *SparseRows) {
 // over row i's entries e, in order. With baseRow the column sums of B
 // (ColSums) that is C = alpha*A·B + beta*C; TransposeEntries says how to
 // compute alpha*Aᵀ·B + beta*C. As in Gemm, beta == 0 means C is only
-// written. It runs on the caller's goroutine: split the rows with
-// RowSlice and Parallel for more threads; every row is computed on its
-// own, so the results do not depend on the split. SparseGemm panics if
-// the shapes do not agree or an index is out of range.
+// written. Large products are split between threads by rows, each row
+// computed on its own, so the results do not depend on the thread count.
+// SparseGemm panics if the shapes do not agree or an index is out of
+// range.
 func SparseGemm(alpha float32, a SparseRows, b Matrix, beta float32, c Matrix, baseRow []float32) {
 	b.valid("SparseGemm B")
 	c.valid("SparseGemm C")
@@ -173,35 +173,106 @@ func SparseGemm(alpha float32, a SparseRows, b Matrix, beta float32, c Matrix, b
 	if c.Cols == 0 {
 		return
 	}
-	ks := kernels()
+	entries := 0
+	for i, lo := range a.Start {
+		hi := a.End[i]
+		for _, j := range a.Index[lo:hi] {
+			if uint(j) >= uint(b.Rows) {
+				panic(fmt.Sprintf("linalg: SparseGemm: row %d has an entry in column %d, B has %d rows", i, j, b.Rows))
+			}
+		}
+		entries += hi - lo
+	}
 	// The last row of B that an entry may name ends at bEnd.
 	bEnd := 0
 	if b.Rows > 0 {
 		bEnd = (b.Rows-1)*b.Stride + b.Cols
 	}
-	bData := b.Data[:bEnd]
+	sparseRun(sparseArgs{kernels(), alpha, a, b.Data[:bEnd], b.Stride, beta, c, baseRow}, entries)
+}
+
+// sparseArgs are the operands of a SparseGemm, or of the rows of it that
+// one thread computes.
+type sparseArgs struct {
+	ks      *kernelSet
+	alpha   float32
+	a       SparseRows
+	b       []float32 // B's elements, from the first to the last row's end
+	ldb     int
+	beta    float32
+	c       Matrix
+	baseRow []float32
+}
+
+// sparseParallelMinMACs is the smallest SparseGemm, in multiply-adds
+// (entries times columns), that is split between threads. It is lower
+// than Gemm's threshold because a sparse multiply-add costs more: the
+// kernel reads a row of B per entry.
+const sparseParallelMinMACs = 1 << 19
+
+// sparseRun computes g, which has entries entries in all, splitting its
+// rows between threads into runs of about as many entries each when it is
+// large enough and the pool is free.
+func sparseRun(g sparseArgs, entries int) {
+	threads := min(Threads(), g.a.Rows())
+	if threads < 2 || entries*g.c.Cols < sparseParallelMinMACs || !gemmPool.mu.TryLock() {
+		g.compute()
+		return
+	}
+	defer gemmPool.mu.Unlock()
+	startWorkers(threads-1, threads)
+	// Part t starts at the first row by which t/threads of the entries
+	// are done; part 0 runs here, part t on worker t-1.
+	var mine sparseArgs
+	lo, done, t := 0, 0, 0
+	for i, start := range g.a.Start {
+		done += g.a.End[i] - start
+		if t < threads-1 && done*threads >= (t+1)*entries {
+			part := g.part(lo, i+1)
+			if t == 0 {
+				mine = part
+			} else {
+				gemmPool.workers[t-1].task = gemmTask{sparse: part}
+			}
+			lo, t = i+1, t+1
+		}
+	}
+	last := g.part(lo, g.a.Rows())
+	if t == 0 {
+		mine = last
+	} else {
+		gemmPool.workers[t-1].task = gemmTask{sparse: last}
+	}
+	postTasks(t)
+	mine.compute()
+	waitTasks()
+}
+
+// part returns the product restricted to rows [lo, hi).
+func (g sparseArgs) part(lo, hi int) sparseArgs {
+	p := g
+	p.a = g.a.RowSlice(lo, hi)
+	p.c = g.c.RowSlice(lo, hi)
+	return p
+}
+
+// compute computes g's rows on the caller's goroutine.
+func (g sparseArgs) compute() {
+	a, ks := &g.a, g.ks
 	for i, base := range a.Base {
-		y := c.Row(i)
+		y := g.c.Row(i)
 		switch {
-		case beta == 0:
+		case g.beta == 0:
 			clear(y)
 			if base != 0 {
-				ks.axpby(1, y, alpha*base, baseRow)
+				ks.axpby(1, y, g.alpha*base, g.baseRow)
 			}
-		case beta != 1 || base != 0:
-			ks.axpby(beta, y, alpha*base, baseRow)
+		case g.beta != 1 || base != 0:
+			ks.axpby(g.beta, y, g.alpha*base, g.baseRow)
 		}
-		lo, hi := a.Start[i], a.End[i]
-		if lo == hi {
-			continue
+		if lo, hi := a.Start[i], a.End[i]; lo < hi {
+			ks.axpyIndexed(g.alpha, a.Value[lo:hi], a.Index[lo:hi], g.b, g.ldb, y)
 		}
-		idx := a.Index[lo:hi]
-		for _, j := range idx {
-			if uint(j) >= uint(b.Rows) {
-				panic(fmt.Sprintf("linalg: SparseGemm: row %d has an entry in column %d, B has %d rows", i, j, b.Rows))
-			}
-		}
-		ks.axpyIndexed(alpha, a.Value[lo:hi], idx, bData, b.Stride, y)
 	}
 }
 

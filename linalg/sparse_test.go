@@ -280,3 +280,40 @@ func TestSparseAllocatesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestSparseGemmThreads checks that a SparseGemm large enough to be split
+// between threads gives the same bits for any thread count, with the
+// entries bunched in a few rows as well as spread.
+func TestSparseGemmThreads(t *testing.T) {
+	defer SetThreads(SetThreads(0))
+	forEachISA(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(47, 48))
+		x := mostlyBase(r, 300, 784, -1, 0.2)
+		for i := 290; i < 300; i++ { // ten dense rows at the end
+			for j := range x.Row(i) {
+				x.Row(i)[j] = 2*r.Float32() - 1
+			}
+		}
+		b := randomMatrix(r, 784, 100)
+		sums := make([]float32, 100)
+		ColSums(sums, b)
+		var s SparseRows
+		s.Compress(x)
+		var want Matrix
+		for _, threads := range []int{1, 2, 3} {
+			SetThreads(threads)
+			c := New(300, 100)
+			c.Fill(0.5)
+			SparseGemm(-0.5, s, b, 0.9, c, sums)
+			if threads == 1 {
+				want = c
+				continue
+			}
+			for i, v := range c.Data {
+				if math.Float32bits(v) != math.Float32bits(want.Data[i]) {
+					t.Fatalf("%d threads: C element %d = %g, with 1 thread %g", threads, i, v, want.Data[i])
+				}
+			}
+		}
+	})
+}
