@@ -20,3 +20,21 @@ package asm
 //
 //go:noescape
 func AxpyRowsAVX2(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32)
+
+// AxpyIndexedAVX2 is, for len(y) >= 1 and len(idx) >= len(val),
+//
+//	for k := range val {
+//		s := alpha * val[k]
+//		row := b[int(idx[k])*ldb:]
+//		for j := range y {
+//			y[j] += s * row[j] // fused multiply-add
+//		}
+//	}
+//
+// a sparse row times the matrix B. It adds up to eight rows of B per sweep
+// over y, in the order of the loop, so every y[j] sees the same operations
+// as in the loop above. 0 <= idx[k] and idx[k]*ldb+len(y) <= len(b) for
+// every k < len(val) are the caller's to ensure.
+//
+//go:noescape
+func AxpyIndexedAVX2(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32)

@@ -7,185 +7,181 @@
 // func AxpyRowsAVX2(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32)
 // Requires: AVX, FMA3
 TEXT ·AxpyRowsAVX2(SB), NOSPLIT, $0-104
-	MOVQ         k+0(FP), AX
-	MOVQ         x_base+16(FP), CX
-	MOVQ         incx+40(FP), DX
-	SHLQ         $0x02, DX
-	MOVQ         b_base+48(FP), BX
-	MOVQ         ldb+72(FP), SI
+	MOVQ       y_len+88(FP), CX
+	MOVQ       CX, DX
+	ANDQ       $0x07, DX
+	LEAQ       vecTailMask<>+0(SB), AX
+	NEGQ       DX
+	VMOVDQU    32(AX)(DX*4), Y1
+	ANDQ       $-8, CX
+	MOVQ       y_base+80(FP), AX
+	LEAQ       (AX)(CX*4), AX
+	TESTQ      DX, DX
+	JZ         sweeps
+	VMASKMOVPS (AX), Y1, Y0
+
+sweeps:
+	MOVQ         k+0(FP), DX
+	MOVQ         x_base+16(FP), BX
+	MOVQ         incx+40(FP), SI
 	SHLQ         $0x02, SI
-	MOVQ         y_base+80(FP), DI
-	MOVQ         y_len+88(FP), R8
-	VBROADCASTSS alpha+8(FP), Y0
-	MOVQ         R8, R9
-	ANDQ         $0x07, R9
-	LEAQ         vecTailMask<>+0(SB), R10
-	NEGQ         R9
-	VMOVDQU      32(R10)(R9*4), Y1
-	NEGQ         R9
-	LEAQ         (SI)(SI*2), R10
-	MOVQ         R8, R11
-	ANDQ         $-8, R11
-	LEAQ         (DI)(R11*4), R11
-	TESTQ        R9, R9
-	JZ           rows8
-	VMASKMOVPS   (R11), Y1, Y2
+	MOVQ         b_base+48(FP), DI
+	MOVQ         ldb+72(FP), R8
+	SHLQ         $0x02, R8
+	VBROADCASTSS alpha+8(FP), Y2
+	LEAQ         (R8)(R8*2), R9
 
 rows8:
-	CMPQ         AX, $0x08
+	CMPQ         DX, $0x08
 	JL           rows1
-	VBROADCASTSS (CX), Y3
-	VMULPS       Y0, Y3, Y3
-	ADDQ         DX, CX
-	VBROADCASTSS (CX), Y4
-	VMULPS       Y0, Y4, Y4
-	ADDQ         DX, CX
-	VBROADCASTSS (CX), Y5
-	VMULPS       Y0, Y5, Y5
-	ADDQ         DX, CX
-	VBROADCASTSS (CX), Y6
-	VMULPS       Y0, Y6, Y6
-	ADDQ         DX, CX
-	VBROADCASTSS (CX), Y7
-	VMULPS       Y0, Y7, Y7
-	ADDQ         DX, CX
-	VBROADCASTSS (CX), Y8
-	VMULPS       Y0, Y8, Y8
-	ADDQ         DX, CX
-	VBROADCASTSS (CX), Y9
-	VMULPS       Y0, Y9, Y9
-	ADDQ         DX, CX
-	VBROADCASTSS (CX), Y10
-	VMULPS       Y0, Y10, Y10
-	ADDQ         DX, CX
-	MOVQ         BX, R12
-	LEAQ         (BX)(SI*4), R13
-	MOVQ         DI, R14
-	MOVQ         R8, R15
-	SHRQ         $0x03, R15
+	VBROADCASTSS (BX), Y3
+	VMULPS       Y2, Y3, Y3
+	ADDQ         SI, BX
+	VBROADCASTSS (BX), Y4
+	VMULPS       Y2, Y4, Y4
+	ADDQ         SI, BX
+	VBROADCASTSS (BX), Y5
+	VMULPS       Y2, Y5, Y5
+	ADDQ         SI, BX
+	VBROADCASTSS (BX), Y6
+	VMULPS       Y2, Y6, Y6
+	ADDQ         SI, BX
+	VBROADCASTSS (BX), Y7
+	VMULPS       Y2, Y7, Y7
+	ADDQ         SI, BX
+	VBROADCASTSS (BX), Y8
+	VMULPS       Y2, Y8, Y8
+	ADDQ         SI, BX
+	VBROADCASTSS (BX), Y9
+	VMULPS       Y2, Y9, Y9
+	ADDQ         SI, BX
+	VBROADCASTSS (BX), Y10
+	VMULPS       Y2, Y10, Y10
+	ADDQ         SI, BX
+	MOVQ         DI, R10
+	LEAQ         (DI)(R8*4), R11
+	MOVQ         y_base+80(FP), CX
+	SUBQ         AX, CX
 
 p8_pairs:
-	CMPQ        R15, $0x02
-	JL          p8_single
-	VMOVUPS     (R14), Y11
-	VMOVUPS     32(R14), Y12
-	VFMADD231PS (R12), Y3, Y11
-	VFMADD231PS 32(R12), Y3, Y12
-	VFMADD231PS (R12)(SI*1), Y4, Y11
-	VFMADD231PS 32(R12)(SI*1), Y4, Y12
-	VFMADD231PS (R12)(SI*2), Y5, Y11
-	VFMADD231PS 32(R12)(SI*2), Y5, Y12
-	VFMADD231PS (R12)(R10*1), Y6, Y11
-	VFMADD231PS 32(R12)(R10*1), Y6, Y12
-	VFMADD231PS (R13), Y7, Y11
-	VFMADD231PS 32(R13), Y7, Y12
-	VFMADD231PS (R13)(SI*1), Y8, Y11
-	VFMADD231PS 32(R13)(SI*1), Y8, Y12
-	VFMADD231PS (R13)(SI*2), Y9, Y11
-	VFMADD231PS 32(R13)(SI*2), Y9, Y12
-	VFMADD231PS (R13)(R10*1), Y10, Y11
-	VFMADD231PS 32(R13)(R10*1), Y10, Y12
-	VMOVUPS     Y11, (R14)
-	VMOVUPS     Y12, 32(R14)
-	ADDQ        $0x40, R14
-	ADDQ        $0x40, R12
-	ADDQ        $0x40, R13
-	SUBQ        $0x02, R15
+	CMPQ        CX, $-64
+	JG          p8_single
+	VMOVUPS     (AX)(CX*1), Y11
+	VMOVUPS     32(AX)(CX*1), Y12
+	VFMADD231PS (R10), Y3, Y11
+	VFMADD231PS 32(R10), Y3, Y12
+	VFMADD231PS (R10)(R8*1), Y4, Y11
+	VFMADD231PS 32(R10)(R8*1), Y4, Y12
+	VFMADD231PS (R10)(R8*2), Y5, Y11
+	VFMADD231PS 32(R10)(R8*2), Y5, Y12
+	VFMADD231PS (R10)(R9*1), Y6, Y11
+	VFMADD231PS 32(R10)(R9*1), Y6, Y12
+	VFMADD231PS (R11), Y7, Y11
+	VFMADD231PS 32(R11), Y7, Y12
+	VFMADD231PS (R11)(R8*1), Y8, Y11
+	VFMADD231PS 32(R11)(R8*1), Y8, Y12
+	VFMADD231PS (R11)(R8*2), Y9, Y11
+	VFMADD231PS 32(R11)(R8*2), Y9, Y12
+	VFMADD231PS (R11)(R9*1), Y10, Y11
+	VFMADD231PS 32(R11)(R9*1), Y10, Y12
+	VMOVUPS     Y11, (AX)(CX*1)
+	VMOVUPS     Y12, 32(AX)(CX*1)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, R10
+	ADDQ        $0x40, R11
 	JMP         p8_pairs
 
 p8_single:
-	TESTQ       R15, R15
+	TESTQ       CX, CX
 	JZ          p8_tail
-	VMOVUPS     (R14), Y11
-	VFMADD231PS (R12), Y3, Y11
-	VFMADD231PS (R12)(SI*1), Y4, Y11
-	VFMADD231PS (R12)(SI*2), Y5, Y11
-	VFMADD231PS (R12)(R10*1), Y6, Y11
-	VFMADD231PS (R13), Y7, Y11
-	VFMADD231PS (R13)(SI*1), Y8, Y11
-	VFMADD231PS (R13)(SI*2), Y9, Y11
-	VFMADD231PS (R13)(R10*1), Y10, Y11
-	VMOVUPS     Y11, (R14)
-	ADDQ        $0x20, R14
-	ADDQ        $0x20, R12
-	ADDQ        $0x20, R13
+	VMOVUPS     (AX)(CX*1), Y11
+	VFMADD231PS (R10), Y3, Y11
+	VFMADD231PS (R10)(R8*1), Y4, Y11
+	VFMADD231PS (R10)(R8*2), Y5, Y11
+	VFMADD231PS (R10)(R9*1), Y6, Y11
+	VFMADD231PS (R11), Y7, Y11
+	VFMADD231PS (R11)(R8*1), Y8, Y11
+	VFMADD231PS (R11)(R8*2), Y9, Y11
+	VFMADD231PS (R11)(R9*1), Y10, Y11
+	VMOVUPS     Y11, (AX)(CX*1)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, R10
+	ADDQ        $0x20, R11
 
 p8_tail:
-	TESTQ       R9, R9
+	TESTQ       $0x00000007, y_len+88(FP)
 	JZ          p8_done
-	VMASKMOVPS  (R12), Y1, Y11
-	VFMADD231PS Y11, Y3, Y2
-	VMASKMOVPS  (R12)(SI*1), Y1, Y11
-	VFMADD231PS Y11, Y4, Y2
-	VMASKMOVPS  (R12)(SI*2), Y1, Y11
-	VFMADD231PS Y11, Y5, Y2
-	VMASKMOVPS  (R12)(R10*1), Y1, Y11
-	VFMADD231PS Y11, Y6, Y2
-	VMASKMOVPS  (R13), Y1, Y11
-	VFMADD231PS Y11, Y7, Y2
-	VMASKMOVPS  (R13)(SI*1), Y1, Y11
-	VFMADD231PS Y11, Y8, Y2
-	VMASKMOVPS  (R13)(SI*2), Y1, Y11
-	VFMADD231PS Y11, Y9, Y2
-	VMASKMOVPS  (R13)(R10*1), Y1, Y11
-	VFMADD231PS Y11, Y10, Y2
+	VMASKMOVPS  (R10), Y1, Y11
+	VFMADD231PS Y11, Y3, Y0
+	VMASKMOVPS  (R10)(R8*1), Y1, Y11
+	VFMADD231PS Y11, Y4, Y0
+	VMASKMOVPS  (R10)(R8*2), Y1, Y11
+	VFMADD231PS Y11, Y5, Y0
+	VMASKMOVPS  (R10)(R9*1), Y1, Y11
+	VFMADD231PS Y11, Y6, Y0
+	VMASKMOVPS  (R11), Y1, Y11
+	VFMADD231PS Y11, Y7, Y0
+	VMASKMOVPS  (R11)(R8*1), Y1, Y11
+	VFMADD231PS Y11, Y8, Y0
+	VMASKMOVPS  (R11)(R8*2), Y1, Y11
+	VFMADD231PS Y11, Y9, Y0
+	VMASKMOVPS  (R11)(R9*1), Y1, Y11
+	VFMADD231PS Y11, Y10, Y0
 
 p8_done:
-	LEAQ (BX)(SI*8), BX
-	SUBQ $0x08, AX
+	LEAQ (DI)(R8*8), DI
+	SUBQ $0x08, DX
 	JMP  rows8
 
 rows1:
-	TESTQ        AX, AX
+	TESTQ        DX, DX
 	JZ           ret
-	VBROADCASTSS (CX), Y3
-	VMULPS       Y0, Y3, Y3
-	ADDQ         DX, CX
-	MOVQ         BX, R10
-	MOVQ         DI, R12
-	MOVQ         R8, R13
-	SHRQ         $0x03, R13
+	VBROADCASTSS (BX), Y3
+	VMULPS       Y2, Y3, Y3
+	ADDQ         SI, BX
+	MOVQ         DI, R9
+	MOVQ         y_base+80(FP), CX
+	SUBQ         AX, CX
 
 p1_pairs:
-	CMPQ        R13, $0x02
-	JL          p1_single
-	VMOVUPS     (R12), Y4
-	VMOVUPS     32(R12), Y5
-	VFMADD231PS (R10), Y3, Y4
-	VFMADD231PS 32(R10), Y3, Y5
-	VMOVUPS     Y4, (R12)
-	VMOVUPS     Y5, 32(R12)
-	ADDQ        $0x40, R12
-	ADDQ        $0x40, R10
-	SUBQ        $0x02, R13
+	CMPQ        CX, $-64
+	JG          p1_single
+	VMOVUPS     (AX)(CX*1), Y4
+	VMOVUPS     32(AX)(CX*1), Y5
+	VFMADD231PS (R9), Y3, Y4
+	VFMADD231PS 32(R9), Y3, Y5
+	VMOVUPS     Y4, (AX)(CX*1)
+	VMOVUPS     Y5, 32(AX)(CX*1)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, R9
 	JMP         p1_pairs
 
 p1_single:
-	TESTQ       R13, R13
+	TESTQ       CX, CX
 	JZ          p1_tail
-	VMOVUPS     (R12), Y4
-	VFMADD231PS (R10), Y3, Y4
-	VMOVUPS     Y4, (R12)
-	ADDQ        $0x20, R12
-	ADDQ        $0x20, R10
+	VMOVUPS     (AX)(CX*1), Y4
+	VFMADD231PS (R9), Y3, Y4
+	VMOVUPS     Y4, (AX)(CX*1)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, R9
 
 p1_tail:
-	TESTQ       R9, R9
+	TESTQ       $0x00000007, y_len+88(FP)
 	JZ          p1_done
-	VMASKMOVPS  (R10), Y1, Y4
-	VFMADD231PS Y4, Y3, Y2
+	VMASKMOVPS  (R9), Y1, Y4
+	VFMADD231PS Y4, Y3, Y0
 
 p1_done:
-	ADDQ SI, BX
-	DECQ AX
+	ADDQ R8, DI
+	DECQ DX
 	JMP  rows1
 
 ret:
-	TESTQ      R9, R9
-	JZ         end
-	VMASKMOVPS Y2, Y1, (R11)
+	TESTQ      $0x00000007, y_len+88(FP)
+	JZ         stored
+	VMASKMOVPS Y0, Y1, (AX)
 
-end:
+stored:
 	VZEROUPPER
 	RET
 
@@ -206,3 +202,311 @@ DATA vecTailMask<>+52(SB)/4, $0x00000000
 DATA vecTailMask<>+56(SB)/4, $0x00000000
 DATA vecTailMask<>+60(SB)/4, $0x00000000
 GLOBL vecTailMask<>(SB), RODATA|NOPTR, $64
+
+// func AxpyIndexedAVX2(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32)
+// Requires: AVX, FMA3
+TEXT ·AxpyIndexedAVX2(SB), NOSPLIT, $0-112
+	MOVQ       y_len+96(FP), CX
+	MOVQ       CX, DX
+	ANDQ       $0x07, DX
+	LEAQ       vecTailMask<>+0(SB), AX
+	NEGQ       DX
+	VMOVDQU    32(AX)(DX*4), Y1
+	ANDQ       $-8, CX
+	MOVQ       y_base+88(FP), AX
+	LEAQ       (AX)(CX*4), AX
+	TESTQ      DX, DX
+	JZ         sweeps
+	VMASKMOVPS (AX), Y1, Y0
+
+sweeps:
+	VBROADCASTSS alpha+0(FP), Y2
+	MOVQ         val_len+16(FP), DX
+	MOVQ         val_base+8(FP), BX
+	LEAQ         (BX)(DX*4), BX
+	MOVQ         idx_base+32(FP), SI
+	LEAQ         (SI)(DX*4), SI
+	NEGQ         DX
+	MOVQ         b_base+56(FP), DI
+	ADDQ         AX, DI
+	SUBQ         y_base+88(FP), DI
+
+rows8:
+	CMPQ         DX, $-8
+	JG           rows4
+	VBROADCASTSS (BX)(DX*4), Y3
+	VMULPS       Y2, Y3, Y3
+	MOVLQSX      (SI)(DX*4), R8
+	IMULQ        ldb+80(FP), R8
+	LEAQ         (DI)(R8*4), R8
+	VBROADCASTSS 4(BX)(DX*4), Y4
+	VMULPS       Y2, Y4, Y4
+	MOVLQSX      4(SI)(DX*4), R9
+	IMULQ        ldb+80(FP), R9
+	LEAQ         (DI)(R9*4), R9
+	VBROADCASTSS 8(BX)(DX*4), Y5
+	VMULPS       Y2, Y5, Y5
+	MOVLQSX      8(SI)(DX*4), R10
+	IMULQ        ldb+80(FP), R10
+	LEAQ         (DI)(R10*4), R10
+	VBROADCASTSS 12(BX)(DX*4), Y6
+	VMULPS       Y2, Y6, Y6
+	MOVLQSX      12(SI)(DX*4), R11
+	IMULQ        ldb+80(FP), R11
+	LEAQ         (DI)(R11*4), R11
+	VBROADCASTSS 16(BX)(DX*4), Y7
+	VMULPS       Y2, Y7, Y7
+	MOVLQSX      16(SI)(DX*4), R12
+	IMULQ        ldb+80(FP), R12
+	LEAQ         (DI)(R12*4), R12
+	VBROADCASTSS 20(BX)(DX*4), Y8
+	VMULPS       Y2, Y8, Y8
+	MOVLQSX      20(SI)(DX*4), R13
+	IMULQ        ldb+80(FP), R13
+	LEAQ         (DI)(R13*4), R13
+	VBROADCASTSS 24(BX)(DX*4), Y9
+	VMULPS       Y2, Y9, Y9
+	MOVLQSX      24(SI)(DX*4), R14
+	IMULQ        ldb+80(FP), R14
+	LEAQ         (DI)(R14*4), R14
+	VBROADCASTSS 28(BX)(DX*4), Y10
+	VMULPS       Y2, Y10, Y10
+	MOVLQSX      28(SI)(DX*4), R15
+	IMULQ        ldb+80(FP), R15
+	LEAQ         (DI)(R15*4), R15
+	MOVQ         y_base+88(FP), CX
+	SUBQ         AX, CX
+
+p8_pairs:
+	CMPQ        CX, $-64
+	JG          p8_single
+	VMOVUPS     (AX)(CX*1), Y11
+	VMOVUPS     32(AX)(CX*1), Y12
+	VFMADD231PS (R8)(CX*1), Y3, Y11
+	VFMADD231PS 32(R8)(CX*1), Y3, Y12
+	VFMADD231PS (R9)(CX*1), Y4, Y11
+	VFMADD231PS 32(R9)(CX*1), Y4, Y12
+	VFMADD231PS (R10)(CX*1), Y5, Y11
+	VFMADD231PS 32(R10)(CX*1), Y5, Y12
+	VFMADD231PS (R11)(CX*1), Y6, Y11
+	VFMADD231PS 32(R11)(CX*1), Y6, Y12
+	VFMADD231PS (R12)(CX*1), Y7, Y11
+	VFMADD231PS 32(R12)(CX*1), Y7, Y12
+	VFMADD231PS (R13)(CX*1), Y8, Y11
+	VFMADD231PS 32(R13)(CX*1), Y8, Y12
+	VFMADD231PS (R14)(CX*1), Y9, Y11
+	VFMADD231PS 32(R14)(CX*1), Y9, Y12
+	VFMADD231PS (R15)(CX*1), Y10, Y11
+	VFMADD231PS 32(R15)(CX*1), Y10, Y12
+	VMOVUPS     Y11, (AX)(CX*1)
+	VMOVUPS     Y12, 32(AX)(CX*1)
+	ADDQ        $0x40, CX
+	JMP         p8_pairs
+
+p8_single:
+	TESTQ       CX, CX
+	JZ          p8_tail
+	VMOVUPS     (AX)(CX*1), Y11
+	VFMADD231PS (R8)(CX*1), Y3, Y11
+	VFMADD231PS (R9)(CX*1), Y4, Y11
+	VFMADD231PS (R10)(CX*1), Y5, Y11
+	VFMADD231PS (R11)(CX*1), Y6, Y11
+	VFMADD231PS (R12)(CX*1), Y7, Y11
+	VFMADD231PS (R13)(CX*1), Y8, Y11
+	VFMADD231PS (R14)(CX*1), Y9, Y11
+	VFMADD231PS (R15)(CX*1), Y10, Y11
+	VMOVUPS     Y11, (AX)(CX*1)
+	ADDQ        $0x20, CX
+
+p8_tail:
+	TESTQ       $0x00000007, y_len+96(FP)
+	JZ          p8_done
+	VMASKMOVPS  (R8)(CX*1), Y1, Y11
+	VFMADD231PS Y11, Y3, Y0
+	VMASKMOVPS  (R9)(CX*1), Y1, Y11
+	VFMADD231PS Y11, Y4, Y0
+	VMASKMOVPS  (R10)(CX*1), Y1, Y11
+	VFMADD231PS Y11, Y5, Y0
+	VMASKMOVPS  (R11)(CX*1), Y1, Y11
+	VFMADD231PS Y11, Y6, Y0
+	VMASKMOVPS  (R12)(CX*1), Y1, Y11
+	VFMADD231PS Y11, Y7, Y0
+	VMASKMOVPS  (R13)(CX*1), Y1, Y11
+	VFMADD231PS Y11, Y8, Y0
+	VMASKMOVPS  (R14)(CX*1), Y1, Y11
+	VFMADD231PS Y11, Y9, Y0
+	VMASKMOVPS  (R15)(CX*1), Y1, Y11
+	VFMADD231PS Y11, Y10, Y0
+
+p8_done:
+	ADDQ $0x08, DX
+	JMP  rows8
+
+rows4:
+	CMPQ         DX, $-4
+	JG           rows2
+	VBROADCASTSS (BX)(DX*4), Y3
+	VMULPS       Y2, Y3, Y3
+	MOVLQSX      (SI)(DX*4), R8
+	IMULQ        ldb+80(FP), R8
+	LEAQ         (DI)(R8*4), R8
+	VBROADCASTSS 4(BX)(DX*4), Y4
+	VMULPS       Y2, Y4, Y4
+	MOVLQSX      4(SI)(DX*4), R9
+	IMULQ        ldb+80(FP), R9
+	LEAQ         (DI)(R9*4), R9
+	VBROADCASTSS 8(BX)(DX*4), Y5
+	VMULPS       Y2, Y5, Y5
+	MOVLQSX      8(SI)(DX*4), R10
+	IMULQ        ldb+80(FP), R10
+	LEAQ         (DI)(R10*4), R10
+	VBROADCASTSS 12(BX)(DX*4), Y6
+	VMULPS       Y2, Y6, Y6
+	MOVLQSX      12(SI)(DX*4), R11
+	IMULQ        ldb+80(FP), R11
+	LEAQ         (DI)(R11*4), R11
+	MOVQ         y_base+88(FP), CX
+	SUBQ         AX, CX
+
+p4_pairs:
+	CMPQ        CX, $-64
+	JG          p4_single
+	VMOVUPS     (AX)(CX*1), Y7
+	VMOVUPS     32(AX)(CX*1), Y8
+	VFMADD231PS (R8)(CX*1), Y3, Y7
+	VFMADD231PS 32(R8)(CX*1), Y3, Y8
+	VFMADD231PS (R9)(CX*1), Y4, Y7
+	VFMADD231PS 32(R9)(CX*1), Y4, Y8
+	VFMADD231PS (R10)(CX*1), Y5, Y7
+	VFMADD231PS 32(R10)(CX*1), Y5, Y8
+	VFMADD231PS (R11)(CX*1), Y6, Y7
+	VFMADD231PS 32(R11)(CX*1), Y6, Y8
+	VMOVUPS     Y7, (AX)(CX*1)
+	VMOVUPS     Y8, 32(AX)(CX*1)
+	ADDQ        $0x40, CX
+	JMP         p4_pairs
+
+p4_single:
+	TESTQ       CX, CX
+	JZ          p4_tail
+	VMOVUPS     (AX)(CX*1), Y7
+	VFMADD231PS (R8)(CX*1), Y3, Y7
+	VFMADD231PS (R9)(CX*1), Y4, Y7
+	VFMADD231PS (R10)(CX*1), Y5, Y7
+	VFMADD231PS (R11)(CX*1), Y6, Y7
+	VMOVUPS     Y7, (AX)(CX*1)
+	ADDQ        $0x20, CX
+
+p4_tail:
+	TESTQ       $0x00000007, y_len+96(FP)
+	JZ          p4_done
+	VMASKMOVPS  (R8)(CX*1), Y1, Y7
+	VFMADD231PS Y7, Y3, Y0
+	VMASKMOVPS  (R9)(CX*1), Y1, Y7
+	VFMADD231PS Y7, Y4, Y0
+	VMASKMOVPS  (R10)(CX*1), Y1, Y7
+	VFMADD231PS Y7, Y5, Y0
+	VMASKMOVPS  (R11)(CX*1), Y1, Y7
+	VFMADD231PS Y7, Y6, Y0
+
+p4_done:
+	ADDQ $0x04, DX
+
+rows2:
+	CMPQ         DX, $-2
+	JG           rows1
+	VBROADCASTSS (BX)(DX*4), Y3
+	VMULPS       Y2, Y3, Y3
+	MOVLQSX      (SI)(DX*4), R8
+	IMULQ        ldb+80(FP), R8
+	LEAQ         (DI)(R8*4), R8
+	VBROADCASTSS 4(BX)(DX*4), Y4
+	VMULPS       Y2, Y4, Y4
+	MOVLQSX      4(SI)(DX*4), R9
+	IMULQ        ldb+80(FP), R9
+	LEAQ         (DI)(R9*4), R9
+	MOVQ         y_base+88(FP), CX
+	SUBQ         AX, CX
+
+p2_pairs:
+	CMPQ        CX, $-64
+	JG          p2_single
+	VMOVUPS     (AX)(CX*1), Y5
+	VMOVUPS     32(AX)(CX*1), Y6
+	VFMADD231PS (R8)(CX*1), Y3, Y5
+	VFMADD231PS 32(R8)(CX*1), Y3, Y6
+	VFMADD231PS (R9)(CX*1), Y4, Y5
+	VFMADD231PS 32(R9)(CX*1), Y4, Y6
+	VMOVUPS     Y5, (AX)(CX*1)
+	VMOVUPS     Y6, 32(AX)(CX*1)
+	ADDQ        $0x40, CX
+	JMP         p2_pairs
+
+p2_single:
+	TESTQ       CX, CX
+	JZ          p2_tail
+	VMOVUPS     (AX)(CX*1), Y5
+	VFMADD231PS (R8)(CX*1), Y3, Y5
+	VFMADD231PS (R9)(CX*1), Y4, Y5
+	VMOVUPS     Y5, (AX)(CX*1)
+	ADDQ        $0x20, CX
+
+p2_tail:
+	TESTQ       $0x00000007, y_len+96(FP)
+	JZ          p2_done
+	VMASKMOVPS  (R8)(CX*1), Y1, Y5
+	VFMADD231PS Y5, Y3, Y0
+	VMASKMOVPS  (R9)(CX*1), Y1, Y5
+	VFMADD231PS Y5, Y4, Y0
+
+p2_done:
+	ADDQ $0x02, DX
+
+rows1:
+	CMPQ         DX, $-1
+	JG           ret
+	VBROADCASTSS (BX)(DX*4), Y3
+	VMULPS       Y2, Y3, Y3
+	MOVLQSX      (SI)(DX*4), BX
+	IMULQ        ldb+80(FP), BX
+	LEAQ         (DI)(BX*4), BX
+	MOVQ         y_base+88(FP), CX
+	SUBQ         AX, CX
+
+p1_pairs:
+	CMPQ        CX, $-64
+	JG          p1_single
+	VMOVUPS     (AX)(CX*1), Y2
+	VMOVUPS     32(AX)(CX*1), Y4
+	VFMADD231PS (BX)(CX*1), Y3, Y2
+	VFMADD231PS 32(BX)(CX*1), Y3, Y4
+	VMOVUPS     Y2, (AX)(CX*1)
+	VMOVUPS     Y4, 32(AX)(CX*1)
+	ADDQ        $0x40, CX
+	JMP         p1_pairs
+
+p1_single:
+	TESTQ       CX, CX
+	JZ          p1_tail
+	VMOVUPS     (AX)(CX*1), Y2
+	VFMADD231PS (BX)(CX*1), Y3, Y2
+	VMOVUPS     Y2, (AX)(CX*1)
+	ADDQ        $0x20, CX
+
+p1_tail:
+	TESTQ       $0x00000007, y_len+96(FP)
+	JZ          p1_done
+	VMASKMOVPS  (BX)(CX*1), Y1, Y2
+	VFMADD231PS Y2, Y3, Y0
+
+p1_done:
+	ADDQ $0x01, DX
+
+ret:
+	TESTQ      $0x00000007, y_len+96(FP)
+	JZ         stored
+	VMASKMOVPS Y0, Y1, (AX)
+
+stored:
+	VZEROUPPER
+	RET

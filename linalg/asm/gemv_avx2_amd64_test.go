@@ -7,11 +7,17 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
 // fma32 returns s*b + y rounded once to float32, as VFMADD231PS does.
+// With an infinite or NaN operand the result is infinite or NaN, which
+// float64 math gives exactly (NaN payloads aside).
 func fma32(s, b, y float32) float32 {
+	if !finite32(s) || !finite32(b) || !finite32(y) {
+		return float32(float64(s)*float64(b) + float64(y))
+	}
 	var p, sum big.Float
 	p.SetPrec(100).Mul(big.NewFloat(float64(s)), big.NewFloat(float64(b)))
 	sum.SetPrec(100).Add(&p, big.NewFloat(float64(y)))
@@ -67,4 +73,122 @@ func TestAxpyRowsAVX2(t *testing.T) {
 			}
 		}
 	}
+}
+
+func finite32(x float32) bool { return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0) }
+
+// sameFloat reports whether got is want bit for bit, or both are NaN.
+func sameFloat(got, want float32) bool {
+	return math.Float32bits(got) == math.Float32bits(want) || got != got && want != want
+}
+
+// TestAxpyIndexedAVX2 checks the kernel bit for bit against its
+// documented loop on every width up to 40 and some past it, with up to 30
+// rows and 150: indices unsorted and repeated, rows strided, zeros and
+// negatives throughout and NaNs and infinities in some cases. y sits
+// between guards that must not be written, b ends where the largest index
+// needs, and idx may hold more entries than val, with indices that would
+// be out of range: none of them may be read.
+func TestAxpyIndexedAVX2(t *testing.T) {
+	needAVX2(t)
+	const guard = 8
+	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+		float32(math.NaN()), math.MaxFloat32}
+	r := rand.New(rand.NewPCG(21, 22))
+	values := func(n int, special bool) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			switch {
+			case special && r.IntN(10) == 0:
+				v[i] = specials[r.IntN(len(specials))]
+			case r.IntN(10) == 0:
+				v[i] = 0
+			default:
+				v[i] = 2*r.Float32() - 1
+			}
+		}
+		return v
+	}
+	widths := []int{96, 100, 104, 130, 257}
+	for n := 1; n <= 40; n++ {
+		widths = append(widths, n)
+	}
+	counts := []int{150}
+	for k := 0; k <= 30; k++ {
+		counts = append(counts, k)
+	}
+	c := 0
+	for _, n := range widths {
+		for _, k := range counts {
+			c++
+			special := c%4 == 0
+			ldb := n + []int{0, 0, 1, 3, 8}[r.IntN(5)]
+			rows := 1 + r.IntN(2*k+1) // small enough that indices repeat
+			val := values(k, special)
+			idx := make([]int32, k, k+r.IntN(3))
+			maxIdx := 0
+			for i := range idx {
+				idx[i] = int32(r.IntN(rows))
+				maxIdx = max(maxIdx, int(idx[i]))
+			}
+			for len(idx) < cap(idx) {
+				idx = append(idx, math.MaxInt32) // past val: never used
+			}
+			var b []float32
+			if k > 0 {
+				b = values(maxIdx*ldb+n, special)
+			}
+			backing := values(guard+n+guard, false)
+			y := backing[guard : guard+n : guard+n]
+			copy(y, values(n, special))
+			alpha := []float32{-0.75, 1.5, 2*r.Float32() - 1}[r.IntN(3)]
+			name := fmt.Sprintf("n=%d/k=%d/ldb=%d/rows=%d/alpha=%g/specials=%v", n, k, ldb, rows, alpha, special)
+
+			want := append([]float32(nil), backing...)
+			for p := range val {
+				s := alpha * val[p]
+				row := b[int(idx[p])*ldb:]
+				for j := range n {
+					want[guard+j] = fma32(s, row[j], want[guard+j])
+				}
+			}
+			AxpyIndexedAVX2(alpha, val, idx, b, ldb, y)
+			for i, w := range want {
+				if got := backing[i]; !sameFloat(got, w) {
+					where := fmt.Sprintf("y[%d]", i-guard)
+					if i < guard || i >= guard+n {
+						where = fmt.Sprintf("element %d of y's backing array, outside y,", i-guard)
+					}
+					t.Fatalf("%s: %s = %g (%#08x), want %g (%#08x)", name, where, got, math.Float32bits(got), w, math.Float32bits(w))
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkAxpyIndexedAVX2 adds 150 rows of a 784x100 B, at sorted
+// random indices, into a y of 100: one sparse input row times a first
+// layer's weights.
+func BenchmarkAxpyIndexedAVX2(b *testing.B) {
+	needAVX2(b)
+	const rows, n, k = 784, 100, 150
+	r := rand.New(rand.NewPCG(23, 24))
+	m := make([]float32, rows*n)
+	for i := range m {
+		m[i] = 2*r.Float32() - 1
+	}
+	val := make([]float32, k)
+	for i := range val {
+		val[i] = r.Float32()
+	}
+	idx := make([]int32, k)
+	for i, p := range r.Perm(rows)[:k] {
+		idx[i] = int32(p)
+	}
+	slices.Sort(idx)
+	y := make([]float32, n)
+	for b.Loop() {
+		AxpyIndexedAVX2(0.5, val, idx, m, n, y)
+	}
+	b.ReportMetric(2*k*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

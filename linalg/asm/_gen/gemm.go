@@ -5,6 +5,7 @@ import (
 	"math"
 
 	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/gotypes"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
@@ -325,8 +326,12 @@ func imm(x int) Constant {
 }
 
 // paramAddr is the stack address of the named scalar argument.
-func paramAddr(name string) Mem {
-	b, err := Param(name).Resolve()
+func paramAddr(name string) Mem { return componentAddr(Param(name)) }
+
+// componentAddr is the stack address of an argument's scalar component,
+// such as a slice's base pointer or length.
+func componentAddr(c gotypes.Component) Mem {
+	b, err := c.Resolve()
 	if err != nil {
 		panic(err)
 	}

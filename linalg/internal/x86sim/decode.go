@@ -29,6 +29,7 @@ const (
 	opLEA
 	opIMUL
 	opIMUL3
+	opMOVLQSX // sign-extends a 32-bit source into a 64-bit register
 
 	// Control flow.
 	opJMP
@@ -161,7 +162,8 @@ var mnemonics = func() map[string]mnemonic {
 		m[name] = mnemonic{op: opKMOV, size: size}
 	}
 	for name, mn := range map[string]mnemonic{
-		"MOVSS": {op: opMOVSX, size: 4}, "MOVSD": {op: opMOVSX, size: 8},
+		"MOVLQSX": {op: opMOVLQSX, size: 4},
+		"MOVSS":   {op: opMOVSX, size: 4}, "MOVSD": {op: opMOVSX, size: 8},
 		"VMOVSS": {op: opVMOVSX, size: 4}, "VMOVSD": {op: opVMOVSX, size: 8},
 		"VEXTRACTF128": {op: opVEXTRACT, size: 4}, "VEXTRACTF32X4": {op: opVEXTRACT, size: 4},
 		"VEXTRACTF64X4": {op: opVEXTRACT, size: 8},
@@ -298,6 +300,8 @@ func (in *inst) check() error {
 		return in.forms(kindSet(kGPR, kImm, kMem), gprOnly)
 	case opIMUL3:
 		return in.forms(immOnly, gprMem, gprOnly)
+	case opMOVLQSX:
+		return in.forms(gprMem, gprOnly)
 	case opJMP, opJcc:
 		return in.forms(labelOnly)
 	case opRET, opVZEROUPPER:

@@ -210,3 +210,38 @@ func TestFrameLayout(t *testing.T) {
 		t.Errorf("Size() = %d, want 52", f.Size())
 	}
 }
+
+// TestInt32Slice checks an []int32 argument: its header's words, its
+// elements, and a fault past its len (within its cap).
+func TestInt32Slice(t *testing.T) {
+	src := `TEXT ·f(SB), NOSPLIT, $0-48
+	MOVQ idx_base+0(FP), SI
+	MOVQ out_base+24(FP), DI
+	MOVLQSX 4(SI), AX
+	MOVQ AX, (DI)
+	MOVQ idx_cap+16(FP), AX
+	MOVQ AX, 8(DI)
+	RET
+TEXT ·g(SB), NOSPLIT, $0-48
+	MOVQ idx_base+0(FP), SI
+	MOVL 8(SI), AX
+	RET
+`
+	p, err := Parse("int32.s", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := []int32{1, -7, 3}[:2]
+	out := make([]float32, 4)
+	if _, err := p.Call("f", NewFrame().Int32Slice(idx).Slice(out)); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range append(q(0xfffffffffffffff9), q(3)...) {
+		if got := bitsOf(out[i]); got != w {
+			t.Errorf("out[%d] = %#x, want %#x", i, got, w)
+		}
+	}
+	if _, err := p.Call("g", NewFrame().Int32Slice(idx).Slice(out)); !errors.Is(err, ErrFault) {
+		t.Errorf("load of idx[2], past len(idx): err = %v, want ErrFault", err)
+	}
+}

@@ -57,12 +57,21 @@ func (f *Frame) Float32(v float32) *Frame {
 // The kernel may access the slice's first len(s) elements, and no others.
 // The pointer word holds a simulated address that Call assigns.
 func (f *Frame) Slice(s []float32) *Frame {
+	return f.slice(unsafe.Pointer(unsafe.SliceData(s)), len(s), cap(s))
+}
+
+// Int32Slice appends an []int32 argument, as Slice does a []float32.
+func (f *Frame) Int32Slice(s []int32) *Frame {
+	return f.slice(unsafe.Pointer(unsafe.SliceData(s)), len(s), cap(s))
+}
+
+// slice appends the header of a slice of 4-byte elements at p.
+func (f *Frame) slice(p unsafe.Pointer, n, c int) *Frame {
 	f.align(8)
-	data := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), 4*len(s))
-	f.slices = append(f.slices, frameSlice{off: len(f.buf), data: data})
+	f.slices = append(f.slices, frameSlice{off: len(f.buf), data: unsafe.Slice((*byte)(p), 4*n)})
 	f.word(0)
-	f.word(uint64(len(s)))
-	f.word(uint64(cap(s)))
+	f.word(uint64(n))
+	f.word(uint64(c))
 	return f
 }
 

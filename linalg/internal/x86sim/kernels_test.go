@@ -14,13 +14,14 @@ import (
 // kernels document must be untouched, and the simulator's bounds checks
 // (len, not cap) verify that the kernels read only what they document.
 
-// avx2Kernels are GemmAVX2x6x16, PackB16AVX2 and AxpyRowsAVX2 behind one
-// set of signatures, so that the native, simulated and reference versions
-// run the same cases.
+// avx2Kernels are GemmAVX2x6x16, PackB16AVX2, AxpyRowsAVX2 and
+// AxpyIndexedAVX2 behind one set of signatures, so that the native,
+// simulated and reference versions run the same cases.
 type avx2Kernels struct {
-	gemm     func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) error
-	packB16  func(dst, b []float32, ldb, k, n int) error
-	axpyRows func(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32) error
+	gemm        func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) error
+	packB16     func(dst, b []float32, ldb, k, n int) error
+	axpyRows    func(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32) error
+	axpyIndexed func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32) error
 }
 
 func load(t testing.TB, path string) *Program {
@@ -46,6 +47,10 @@ func simulatedAVX2(t testing.TB) avx2Kernels {
 		},
 		axpyRows: func(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32) error {
 			_, err := gemv.Call("AxpyRowsAVX2", NewFrame().Int(k).Float32(alpha).Slice(x).Int(incx).Slice(b).Int(ldb).Slice(y))
+			return err
+		},
+		axpyIndexed: func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32) error {
+			_, err := gemv.Call("AxpyIndexedAVX2", NewFrame().Float32(alpha).Slice(val).Int32Slice(idx).Slice(b).Int(ldb).Slice(y))
 			return err
 		},
 	}
@@ -93,14 +98,24 @@ var referenceAVX2 = avx2Kernels{
 	},
 	axpyRows: func(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32) error {
 		for p := 0; p < k; p++ {
-			s := mul(bitsOf(x[p*incx]), bitsOf(alpha)) // VMULPS alpha, x, s
-			for j := range y {
-				yj, bpj := bitsOf(y[j]), bitsOf(b[p*ldb+j])
-				y[j] = math.Float32frombits(fmaLane(s, bpj, yj)) // VFMADD231PS B, s, y
-			}
+			axpyRow(alpha, x[p*incx], b[p*ldb:], y)
 		}
 		return nil
 	},
+	axpyIndexed: func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32) error {
+		for p, v := range val {
+			axpyRow(alpha, v, b[int(idx[p])*ldb:], y)
+		}
+		return nil
+	},
+}
+
+// axpyRow adds alpha*x times row to y as the AxpyRows kernels do.
+func axpyRow(alpha, x float32, row, y []float32) {
+	s := mul(bitsOf(x), bitsOf(alpha)) // VMULPS alpha, x, s
+	for j := range y {
+		y[j] = math.Float32frombits(fmaLane(s, bitsOf(row[j]), bitsOf(y[j]))) // VFMADD231PS B, s, y
+	}
 }
 
 // specialValues are mixed into some inputs: infinities, signed zeros,
@@ -294,6 +309,34 @@ func TestAxpyRowsAVX2(t *testing.T) {
 		shape := fmt.Sprintf("case %d: len(y)=%d k=%d incx=%d ldb=%d alpha=%g", c, ny, k, incx, ldb, alpha)
 		if !crossCheck(t, shape, sim, impls, backing, inside(y), func(kern avx2Kernels) error {
 			return kern.axpyRows(k, alpha, x, incx, b, ldb, y)
+		}) {
+			return
+		}
+	}
+}
+
+func TestAxpyIndexedAVX2(t *testing.T) {
+	sim := simulatedAVX2(t)
+	impls := comparedWith(t)
+	r := rand.New(rand.NewPCG(7, 8))
+	for c := range 400 {
+		ny, k := pick(r, 1+r.IntN(40), 96, 100, 104, 130, 257), pick(r, r.IntN(31), 150)
+		specials := c%4 == 3
+		alpha := pick(r, 1, -1, r.Float32()*4-2)
+		ldb := ny + pick(r, 0, 0, 1, 3)
+		val := randomValues(r, k, specials)
+		// Unsorted and repeated indices; b ends at the largest one's row.
+		idx, maxIdx := make([]int32, k), 0
+		for i := range idx {
+			idx[i] = int32(r.IntN(1 + k/2))
+			maxIdx = max(maxIdx, int(idx[i]))
+		}
+		b := randomValues(r, maxIdx*ldb+ny, specials)
+		y, backing := guarded(r, ny)
+		copy(y, randomValues(r, ny, specials))
+		shape := fmt.Sprintf("case %d: len(y)=%d len(val)=%d ldb=%d alpha=%g idx=%v", c, ny, k, ldb, alpha, idx)
+		if !crossCheck(t, shape, sim, impls, backing, inside(y), func(kern avx2Kernels) error {
+			return kern.axpyIndexed(alpha, val, idx, b, ldb, y)
 		}) {
 			return
 		}

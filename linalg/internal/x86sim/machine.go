@@ -59,7 +59,7 @@ const (
 //
 // The instructions are MOV, ADD, SUB, AND, OR, XOR, CMP, TEST, SHL, SHR,
 // SAR, INC, DEC, NEG, NOT, LEA, IMUL and IMUL3 with Q and L suffixes (L
-// zero-extends its result into the 64-bit register); the conditional
+// zero-extends its result into the 64-bit register); MOVLQSX; the conditional
 // jumps on ZF, SF, CF and OF, JMP and RET; PREFETCHT0, PREFETCHT1,
 // PREFETCHT2 and PREFETCHNTA, which do nothing; VZEROUPPER; and on X, Y
 // and Z registers VMOVUPS, VMOVDQU, VMOVDQU32, VBROADCASTSS, VXORPS,
@@ -338,6 +338,8 @@ func (m *machine) exec(in *inst) {
 		m.write(b, size, m.read(a, size))
 	case opLEA:
 		m.write(b, size, m.addr(&a.mem))
+	case opMOVLQSX:
+		m.write(b, 8, uint64(int64(int32(m.read(a, 4)))))
 	case opADD:
 		x, y := m.read(b, size), m.read(a, size)
 		r := (x + y) & mask

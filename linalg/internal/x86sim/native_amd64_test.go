@@ -25,6 +25,10 @@ func nativeAVX2() (avx2Kernels, bool) {
 			asm.AxpyRowsAVX2(k, alpha, x, incx, b, ldb, y)
 			return nil
 		},
+		axpyIndexed: func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32) error {
+			asm.AxpyIndexedAVX2(alpha, val, idx, b, ldb, y)
+			return nil
+		},
 	}, true
 }
 
