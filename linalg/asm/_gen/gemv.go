@@ -17,8 +17,9 @@ const gemvRows = 8
 // sweep. Each row has its own pointer, so general-purpose registers bound
 // it: eight row pointers, the cursor, y's and B's ends, val's and idx's
 // ends and their index take all fourteen that avo allocates without a
-// frame (ldb and len(y) are read from the argument frame). On Zen 3, 8
-// rows ran 0-30% faster than 4 and about as fast as 6 (noisy).
+// frame (ldb and len(y) are read from the argument frame). On Zen 3
+// (BenchmarkAxpyIndexedAVX2), 8 rows ran about 5% faster than 4 and as
+// fast as 6 within the noise.
 const indexedRows = 8
 
 // gemvAVX2 writes the kernels of Gemm's path for products with one or a
