@@ -88,6 +88,7 @@ var avx2Kernels = func() kernelSet {
 	ks.argmax = argmaxAVX2
 	ks.sumSquares = asm.SumSquaresAVX2
 	ks.allFinite = asm.AllFiniteAVX2
+	ks.axpyIndexed = asm.AxpyIndexedAVX2
 	return ks
 }()
 
