@@ -27,6 +27,11 @@ type kernelSet struct {
 	// axpyIndexed is SparseGemm's kernel: for each e,
 	// y += (alpha*val[e]) * b[idx[e]*ldb:][:len(y)].
 	axpyIndexed func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32)
+	// scatterAxpy8 and combineRows8 are SparseGemmT's kernels: for each
+	// e, acc[idx[e]*8:][:8] += val[e] * x[:8]; then for p < rows and
+	// l < width, c[p*ldc+l] = alpha*(acc[p*8+l] + v[l]) + beta*c[p*ldc+l].
+	scatterAxpy8 func(val []float32, idx []int32, x, acc []float32)
+	combineRows8 func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int)
 }
 
 // genericKernels is the portable set, available everywhere.
@@ -54,7 +59,9 @@ var genericKernels = kernelSet{
 	sumSquares: sumSquaresGeneric,
 	allFinite:  allFiniteGeneric,
 
-	axpyIndexed: axpyIndexedGeneric,
+	axpyIndexed:  axpyIndexedGeneric,
+	scatterAxpy8: scatterAxpy8Generic,
+	combineRows8: combineRows8Generic,
 }
 
 // isaSets lists every kernel set this CPU can run, best first. It is

@@ -1,6 +1,9 @@
 package linalg
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Inputs such as MNIST's are mostly one value: after the seed's scaling,
 // 81% of a digit's pixels are the background's -1. A product with such a
@@ -11,56 +14,88 @@ import "fmt"
 // product with MNIST's rows does a fifth of the dense product's work.
 
 // SparseRows is a matrix stored by rows as a base value per row and the
-// entries that differ from it. Element (i, j) is Base[i] + Value[e] if
-// row i has an entry e at column j (Index[e] == j), else Base[i]. Row i's
-// entries are e in [Start[i], End[i]), in ascending column order.
+// entries that differ from it. Element (i, j) is base[i] + value[e] if
+// row i has an entry e at column j (index[e] == j), else base[i]. Row i's
+// entries are e in [start[i], end[i]), in ascending column order; the
+// methods that build a SparseRows keep that order and every index below
+// cols, so the products need not check them.
 //
-// A SparseRows made by Gather or RowSlice shares Index and Value with the
+// A SparseRows made by Gather or RowSlice shares its entries with the
 // matrix it came from.
 type SparseRows struct {
-	Cols       int
-	Base       []float32 // one per row
-	Start, End []int     // row i's entries are [Start[i], End[i])
-	Index      []int32   // column of each entry
-	Value      []float32 // each entry's element minus its row's base
-
-	count []int // TransposeEntries' scratch space
+	cols       int
+	base       []float32 // one per row
+	start, end []int     // row i's entries are [start[i], end[i])
+	index      []int32   // column of each entry
+	value      []float32 // each entry's element minus its row's base
 }
 
 // Rows returns the number of rows.
-func (s *SparseRows) Rows() int { return len(s.Base) }
+func (s *SparseRows) Rows() int { return len(s.base) }
+
+// Cols returns the number of columns.
+func (s *SparseRows) Cols() int { return s.cols }
+
+// Bases returns the rows' bases, one per row, for reading only.
+func (s *SparseRows) Bases() []float32 { return s.base }
+
+// Row returns row i's base, and its entries' columns and values (their
+// elements minus the base), for reading only.
+func (s *SparseRows) Row(i int) (base float32, index []int32, value []float32) {
+	lo, hi := s.start[i], s.end[i]
+	return s.base[i], s.index[lo:hi], s.value[lo:hi]
+}
 
 // Entries returns the number of entries of all rows.
 func (s *SparseRows) Entries() int {
 	n := 0
-	for i, start := range s.Start {
-		n += s.End[i] - start
+	for i, start := range s.start {
+		n += s.end[i] - start
 	}
 	return n
 }
 
-// RowBase returns the base Compress picks for a row, its first element if
-// at least half of the row equals it and otherwise 0, and how many entries
-// the row then has: the elements that differ from the base.
+// RowBase returns the base Compress picks for a row, the value more than
+// half of the row equals if there is one and otherwise 0, and how many
+// entries the row then has: the elements that differ from the base.
 func RowBase(row []float32) (base float32, entries int) {
 	if len(row) == 0 {
 		return 0, 0
 	}
-	same := 0
+	// Inputs such as images usually start with their background: try the
+	// first element before the vote.
+	cand := row[0]
+	if same := count(row, cand); 2*same > len(row) {
+		return cand, len(row) - same
+	}
+	// The Boyer-Moore vote: if a value fills more than half of the row,
+	// it is the candidate left at the end.
+	votes := 0
 	for _, v := range row {
-		if v == row[0] {
-			same++
+		switch {
+		case votes == 0:
+			cand, votes = v, 1
+		case v == cand:
+			votes++
+		default:
+			votes--
 		}
 	}
-	if 2*same >= len(row) {
-		return row[0], len(row) - same
+	if same := count(row, cand); 2*same > len(row) {
+		return cand, len(row) - same
 	}
-	for _, v := range row {
-		if v != 0 {
-			entries++
+	return 0, len(row) - count(row, 0)
+}
+
+// count returns how many elements of row equal v.
+func count(row []float32, v float32) int {
+	n := 0
+	for _, x := range row {
+		if x == v {
+			n++
 		}
 	}
-	return 0, entries
+	return n
 }
 
 // Compress sets s to x, reusing s's storage. Row i's base is RowBase's;
@@ -69,23 +104,37 @@ func RowBase(row []float32) (base float32, entries int) {
 // from x's by that subtraction's rounding.
 func (s *SparseRows) Compress(x Matrix) {
 	x.valid("SparseRows.Compress")
-	s.Cols = x.Cols
-	s.Base = resizeSlice(s.Base, x.Rows)
-	s.Start = resizeSlice(s.Start, x.Rows)
-	s.End = resizeSlice(s.End, x.Rows)
-	s.Index, s.Value = s.Index[:0], s.Value[:0]
+	s.cols = x.Cols
+	s.base = resizeSlice(s.base, x.Rows)
+	s.start = resizeSlice(s.start, x.Rows)
+	s.end = resizeSlice(s.end, x.Rows)
+	entries := 0
 	for i := range x.Rows {
-		row := x.Row(i)
-		base, _ := RowBase(row)
-		s.Base[i], s.Start[i] = base, len(s.Index)
-		for j, v := range row {
+		base, e := RowBase(x.Row(i))
+		s.base[i] = base
+		entries += e
+	}
+	// Every element is written to the next free slot, which only an
+	// entry takes: the loop has no branch to mispredict, so it needs
+	// room for a row's worth past the last entry.
+	s.index = resizeSlice(s.index, entries+x.Cols)
+	s.value = resizeSlice(s.value, entries+x.Cols)
+	n := 0
+	for i := range x.Rows {
+		base := s.base[i]
+		s.start[i] = n
+		index, value := s.index[n:n+x.Cols], s.value[n:n+x.Cols]
+		k := 0
+		for j, v := range x.Row(i) {
+			index[k], value[k] = int32(j), v-base
 			if v != base {
-				s.Index = append(s.Index, int32(j))
-				s.Value = append(s.Value, v-base)
+				k++
 			}
 		}
-		s.End[i] = len(s.Index)
+		n += k
+		s.end[i] = n
 	}
+	s.index, s.value = s.index[:n], s.value[:n]
 }
 
 // RowSlice returns rows [from, to) of s, sharing its storage.
@@ -93,173 +142,178 @@ func (s *SparseRows) RowSlice(from, to int) SparseRows {
 	if from < 0 || to < from || to > s.Rows() {
 		panic(fmt.Sprintf("linalg: SparseRows.RowSlice(%d, %d) of %d rows", from, to, s.Rows()))
 	}
-	return SparseRows{Cols: s.Cols, Base: s.Base[from:to], Start: s.Start[from:to], End: s.End[from:to], Index: s.Index, Value: s.Value}
+	return SparseRows{cols: s.cols, base: s.base[from:to], start: s.start[from:to], end: s.end[from:to], index: s.index, value: s.value}
 }
 
 // Gather sets s to the rows of src listed in rows, in that order, sharing
-// src's entries: only the per-row bases and bounds are copied.
+// src's entries: only the per-row bases and bounds are copied. It panics
+// if a row is out of range.
 func (s *SparseRows) Gather(src *SparseRows, rows []uint32) {
-	s.Cols, s.Index, s.Value = src.Cols, src.Index, src.Value
-	s.Base = resizeSlice(s.Base, len(rows))
-	s.Start = resizeSlice(s.Start, len(rows))
-	s.End = resizeSlice(s.End, len(rows))
+	s.cols, s.index, s.value = src.cols, src.index, src.value
+	s.base = resizeSlice(s.base, len(rows))
+	s.start = resizeSlice(s.start, len(rows))
+	s.end = resizeSlice(s.end, len(rows))
 	for i, r := range rows {
-		s.Base[i], s.Start[i], s.End[i] = src.Base[r], src.Start[r], src.End[r]
+		s.base[i], s.start[i], s.end[i] = src.base[r], src.start[r], src.end[r]
 	}
 }
 
-// TransposeEntries sets s to the transpose of src's entries with every
-// base 1, reusing s's storage: row j of s lists, in ascending row order,
-// the entries src has in column j. With A the matrix src stores and
+// SparseGemm computes, for every row i of A, with base, index and value
+// from A.Row(i),
 //
-//	SparseGemm(alpha, s, B, beta, C, v), v = src.Baseᵀ·B (one row),
+//	C[i, :] = alpha * (base*baseRow + Σ_e value[e]*B[index[e], :]) + beta*C[i, :]
 //
-// C becomes alpha * Aᵀ·B + beta*C: the bases' share of Aᵀ·B is v in every
-// row. Repeated calls allocate nothing once s's storage is large enough.
-func (s *SparseRows) TransposeEntries(src *SparseRows) {
-	rows := src.Rows()
-	s.Cols = rows
-	s.Base = resizeSlice(s.Base, src.Cols)
-	s.Start = resizeSlice(s.Start, src.Cols)
-	s.End = resizeSlice(s.End, src.Cols)
-	for j := range s.Base {
-		s.Base[j] = 1
-	}
-	count := resizeSlice(s.count, src.Cols)
-	s.count = count
-	clear(count)
-	entries := 0
-	for i := range rows {
-		for _, j := range src.Index[src.Start[i]:src.End[i]] {
-			count[j]++
-		}
-		entries += src.End[i] - src.Start[i]
-	}
-	next := 0
-	for j, c := range count {
-		s.Start[j], s.End[j] = next, next
-		next += c
-	}
-	s.Index = resizeSlice(s.Index, entries)
-	s.Value = resizeSlice(s.Value, entries)
-	for i := range rows {
-		lo, hi := src.Start[i], src.End[i]
-		for e, j := range src.Index[lo:hi] {
-			at := s.End[j]
-			s.Index[at], s.Value[at] = int32(i), src.Value[lo+e]
-			s.End[j] = at + 1
-		}
-	}
-}
-
-// SparseGemm computes, for every row i of A,
-//
-//	C[i, :] = alpha * (A.Base[i]*baseRow + Σ A.Value[e]*B[A.Index[e], :]) + beta*C[i, :]
-//
-// over row i's entries e, in order. With baseRow the column sums of B
-// (ColSums) that is C = alpha*A·B + beta*C; TransposeEntries says how to
-// compute alpha*Aᵀ·B + beta*C. As in Gemm, beta == 0 means C is only
+// adding the entries in order. With baseRow the column sums of B
+// (ColSums, which callers computing many products with one B keep) that
+// is C = alpha*A·B + beta*C. As in Gemm, beta == 0 means C is only
 // written. Large products are split between threads by rows, each row
 // computed on its own, so the results do not depend on the thread count.
-// SparseGemm panics if the shapes do not agree or an index is out of
-// range.
+// SparseGemm panics if the shapes do not agree.
 func SparseGemm(alpha float32, a SparseRows, b Matrix, beta float32, c Matrix, baseRow []float32) {
 	b.valid("SparseGemm B")
 	c.valid("SparseGemm C")
-	if a.Cols != b.Rows || c.Rows != a.Rows() || c.Cols != b.Cols || len(baseRow) != b.Cols {
+	if a.cols != b.Rows || c.Rows != a.Rows() || c.Cols != b.Cols || len(baseRow) != b.Cols {
 		panic(fmt.Sprintf("linalg: SparseGemm: A is %dx%d, B %s, C %s, baseRow has %d elements",
-			a.Rows(), a.Cols, b.shape(), c.shape(), len(baseRow)))
+			a.Rows(), a.cols, b.shape(), c.shape(), len(baseRow)))
 	}
-	if c.Cols == 0 {
+	if c.Rows == 0 || c.Cols == 0 {
 		return
 	}
-	entries := 0
-	for i, lo := range a.Start {
-		hi := a.End[i]
-		for _, j := range a.Index[lo:hi] {
-			if uint(j) >= uint(b.Rows) {
-				panic(fmt.Sprintf("linalg: SparseGemm: row %d has an entry in column %d, B has %d rows", i, j, b.Rows))
-			}
-		}
-		entries += hi - lo
-	}
-	// The last row of B that an entry may name ends at bEnd.
-	bEnd := 0
-	if b.Rows > 0 {
-		bEnd = (b.Rows-1)*b.Stride + b.Cols
-	}
-	sparseRun(sparseArgs{kernels(), alpha, a, b.Data[:bEnd], b.Stride, beta, c, baseRow}, entries)
+	sparseRun(sparseArgs{ks: kernels(), alpha: alpha, a: a, b: b, beta: beta, c: c, baseRow: baseRow})
 }
 
-// sparseArgs are the operands of a SparseGemm, or of the rows of it that
-// one thread computes.
+// SparseGemmT computes C = alpha*Aᵀ·B + beta*C, where A is m x k, B m x n
+// and C k x n: C[p, j] sums A's elements in column p times B's column j,
+// over A's rows in order, the bases' share first. As in Gemm, beta == 0
+// means C is only written. Large products are split between threads by
+// columns of C, computed on their own, so the results do not depend on
+// the thread count. SparseGemmT panics if the shapes do not agree.
+func SparseGemmT(alpha float32, a SparseRows, b Matrix, beta float32, c Matrix) {
+	b.valid("SparseGemmT B")
+	c.valid("SparseGemmT C")
+	if a.Rows() != b.Rows || c.Rows != a.cols || c.Cols != b.Cols {
+		panic(fmt.Sprintf("linalg: SparseGemmT: A is %dx%d, B %s, C %s", a.Rows(), a.cols, b.shape(), c.shape()))
+	}
+	if c.Rows == 0 || c.Cols == 0 {
+		return
+	}
+	// The bases' share of every row of Aᵀ·B: baseᵀ·B.
+	buf := sparseBufferPool.Get().(*sparseBuffers)
+	defer sparseBufferPool.Put(buf)
+	buf.shares = resizeSlice(buf.shares, b.Cols)
+	Gemm(false, false, 1, FromSlice(1, b.Rows, a.base), b, 0, FromSlice(1, b.Cols, buf.shares))
+	sparseRun(sparseArgs{ks: kernels(), transA: true, alpha: alpha, a: a, b: b, beta: beta, c: c, baseRow: buf.shares})
+}
+
+// sparseArgs are the operands of a SparseGemm or SparseGemmT (transA), or
+// of the part of it that one thread computes.
 type sparseArgs struct {
 	ks      *kernelSet
+	transA  bool
 	alpha   float32
 	a       SparseRows
-	b       []float32 // B's elements, from the first to the last row's end
-	ldb     int
+	b       Matrix
 	beta    float32
 	c       Matrix
-	baseRow []float32
+	baseRow []float32 // SparseGemm's, or the bases' share of SparseGemmT
 }
 
-// sparseParallelMinMACs is the smallest SparseGemm, in multiply-adds
-// (entries times columns), that is split between threads. It is lower
-// than Gemm's threshold because a sparse multiply-add costs more: the
-// kernel reads a row of B per entry.
+// sparseBuffers is the scratch space of a SparseGemmT, or of the part of
+// one that a thread computes.
+type sparseBuffers struct {
+	shares []float32 // the bases' share of each row of C
+	acc    []float32 // k x sparseBlock sums of one block of C's columns
+	x      [sparseBlock]float32
+}
+
+var sparseBufferPool = sync.Pool{New: func() any { return new(sparseBuffers) }}
+
+// sparseBlock is how many columns of C SparseGemmT computes at a time: one
+// ymm of sums per row of C, which for the MLP's 784 inputs stay in L1.
+const sparseBlock = 8
+
+// sparseParallelMinMACs is the smallest sparse product, in multiply-adds
+// (entries times columns of B), that is split between threads. It is
+// lower than Gemm's threshold because a sparse multiply-add costs more.
 const sparseParallelMinMACs = 1 << 19
 
-// sparseRun computes g, which has entries entries in all, splitting its
-// rows between threads into runs of about as many entries each when it is
-// large enough and the pool is free.
-func sparseRun(g sparseArgs, entries int) {
+// sparseRun computes g, splitting it between threads when it is large
+// enough and the pool is free: SparseGemm's rows into runs of about as
+// many entries each, SparseGemmT's columns into runs of whole blocks.
+func sparseRun(g sparseArgs) {
+	entries := g.a.Entries()
 	threads := min(Threads(), g.a.Rows())
+	if g.transA {
+		threads = min(Threads(), (g.c.Cols+sparseBlock-1)/sparseBlock)
+	}
 	if threads < 2 || entries*g.c.Cols < sparseParallelMinMACs || !gemmPool.mu.TryLock() {
 		g.compute()
 		return
 	}
 	defer gemmPool.mu.Unlock()
 	startWorkers(threads-1, threads)
-	// Part t starts at the first row by which t/threads of the entries
-	// are done; part 0 runs here, part t on worker t-1.
+	// Part 0 runs here, part t on worker t-1.
 	var mine sparseArgs
-	lo, done, t := 0, 0, 0
-	for i, start := range g.a.Start {
-		done += g.a.End[i] - start
-		if t < threads-1 && done*threads >= (t+1)*entries {
-			part := g.part(lo, i+1)
-			if t == 0 {
-				mine = part
-			} else {
-				gemmPool.workers[t-1].task = gemmTask{sparse: part}
-			}
-			lo, t = i+1, t+1
+	assign := func(t, lo, hi int) {
+		if t == 0 {
+			mine = g.part(lo, hi)
+		} else {
+			gemmPool.workers[t-1].task = gemmTask{sparse: g.part(lo, hi)}
 		}
 	}
-	last := g.part(lo, g.a.Rows())
-	if t == 0 {
-		mine = last
+	if g.transA {
+		blocks := (g.c.Cols + sparseBlock - 1) / sparseBlock
+		for t := range threads {
+			assign(t, t*blocks/threads*sparseBlock, min((t+1)*blocks/threads*sparseBlock, g.c.Cols))
+		}
 	} else {
-		gemmPool.workers[t-1].task = gemmTask{sparse: last}
+		// Part t ends at the first row by which (t+1)/threads of the
+		// entries are done.
+		t, lo, done := 0, 0, 0
+		for i, start := range g.a.start {
+			done += g.a.end[i] - start
+			for t < threads-1 && done*threads >= (t+1)*entries {
+				assign(t, lo, i+1)
+				t, lo = t+1, i+1
+			}
+		}
+		for ; t < threads; t, lo = t+1, g.a.Rows() {
+			assign(t, lo, g.a.Rows())
+		}
 	}
-	postTasks(t)
+	postTasks(threads - 1)
 	mine.compute()
 	waitTasks()
 }
 
-// part returns the product restricted to rows [lo, hi).
+// part returns the product restricted to rows [lo, hi) of C, or for
+// SparseGemmT to columns [lo, hi).
 func (g sparseArgs) part(lo, hi int) sparseArgs {
 	p := g
-	p.a = g.a.RowSlice(lo, hi)
-	p.c = g.c.RowSlice(lo, hi)
+	if g.transA {
+		p.b = g.b.View(0, lo, g.b.Rows, hi-lo)
+		p.c = g.c.View(0, lo, g.c.Rows, hi-lo)
+		p.baseRow = g.baseRow[lo:hi]
+	} else {
+		p.a = g.a.RowSlice(lo, hi)
+		p.c = g.c.RowSlice(lo, hi)
+	}
 	return p
 }
 
-// compute computes g's rows on the caller's goroutine.
+// compute computes g on the caller's goroutine.
 func (g sparseArgs) compute() {
+	if g.transA {
+		g.computeT()
+		return
+	}
 	a, ks := &g.a, g.ks
-	for i, base := range a.Base {
+	// B's elements up to the end of its last row, which an entry may name.
+	var b []float32
+	if g.b.Rows > 0 {
+		b = g.b.Data[:(g.b.Rows-1)*g.b.Stride+g.b.Cols]
+	}
+	for i, base := range a.base {
 		y := g.c.Row(i)
 		switch {
 		case g.beta == 0:
@@ -270,9 +324,37 @@ func (g sparseArgs) compute() {
 		case g.beta != 1 || base != 0:
 			ks.axpby(g.beta, y, g.alpha*base, g.baseRow)
 		}
-		if lo, hi := a.Start[i], a.End[i]; lo < hi {
-			ks.axpyIndexed(g.alpha, a.Value[lo:hi], a.Index[lo:hi], g.b, g.ldb, y)
+		if lo, hi := a.start[i], a.end[i]; lo < hi {
+			ks.axpyIndexed(g.alpha, a.value[lo:hi], a.index[lo:hi], b, g.b.Stride, y)
 		}
+	}
+}
+
+// computeT computes a SparseGemmT sparseBlock columns of C at a time:
+// every row of A adds its entries times its row of B's block into the
+// sums of the rows of C they name, which then join C.
+func (g sparseArgs) computeT() {
+	a, ks, k := &g.a, g.ks, g.c.Rows
+	buf := sparseBufferPool.Get().(*sparseBuffers)
+	defer sparseBufferPool.Put(buf)
+	buf.acc = resizeSlice(buf.acc, k*sparseBlock)
+	for j0 := 0; j0 < g.c.Cols; j0 += sparseBlock {
+		width := min(sparseBlock, g.c.Cols-j0)
+		clear(buf.acc)
+		for i := range a.base {
+			lo, hi := a.start[i], a.end[i]
+			if lo == hi {
+				continue
+			}
+			x := g.b.Row(i)[j0:]
+			if width < sparseBlock {
+				copy(buf.x[:], x)
+				clear(buf.x[width:])
+				x = buf.x[:]
+			}
+			ks.scatterAxpy8(a.value[lo:hi], a.index[lo:hi], x[:sparseBlock], buf.acc)
+		}
+		ks.combineRows8(g.alpha, g.beta, buf.acc, g.baseRow[j0:j0+width], g.c.Data[j0:], g.c.Stride, k, width)
 	}
 }
 
@@ -284,6 +366,37 @@ func axpyIndexedGeneric(alpha float32, val []float32, idx []int32, b []float32, 
 		row := b[int(idx[e])*ldb:][:len(y)]
 		for j, bv := range row {
 			y[j] += s * bv
+		}
+	}
+}
+
+// scatterAxpy8Generic is the portable scatterAxpy8: for each e,
+// acc[idx[e]*8:][:8] += val[e] * x[:8].
+func scatterAxpy8Generic(val []float32, idx []int32, x, acc []float32) {
+	x = x[:sparseBlock]
+	for e, v := range val {
+		row := acc[int(idx[e])*sparseBlock:][:sparseBlock]
+		for l, xl := range x {
+			row[l] += v * xl
+		}
+	}
+}
+
+// combineRows8Generic is the portable combineRows8: for p < rows and
+// l < width, c[p*ldc+l] = alpha*(acc[p*8+l] + v[l]) + beta*c[p*ldc+l],
+// not reading c when beta is 0.
+func combineRows8Generic(alpha, beta float32, acc, v, c []float32, ldc, rows, width int) {
+	v = v[:width]
+	for p := range rows {
+		sums := acc[p*sparseBlock:][:width]
+		row := c[p*ldc:][:width]
+		for l, t := range sums {
+			t += v[l]
+			if beta == 0 {
+				row[l] = alpha * t
+			} else {
+				row[l] = alpha*t + beta*row[l]
+			}
 		}
 	}
 }

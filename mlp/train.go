@@ -100,17 +100,15 @@ type trainer struct {
 	rows int           // the most rows a minibatch may have
 	xb   linalg.Matrix // Fit's minibatch rows, gathered (empty for TrainBatch)
 	yb   []uint8       // and labels
-	// For a sparse training set (sparse.go): the set compressed, the
-	// minibatch's rows of it, their entries transposed, and the bases'
-	// share of the first layer's weight gradient.
-	xs            *linalg.SparseRows
-	batch, batchT linalg.SparseRows
-	baseGrad      linalg.Matrix
-	fw            *forwardWork    // layer outputs; the last becomes the output delta
-	deltas        []linalg.Matrix // deltas[l] is the delta of hidden layer l
-	gw            []linalg.Matrix // weight gradients (nil for SGD, which needs none)
-	gb            [][]float32     // bias gradients
-	params        [][]float32
+	// For a sparse training set (sparse.go): the set compressed, and the
+	// minibatch's rows of it.
+	xs     *linalg.SparseRows
+	batch  linalg.SparseRows
+	fw     *forwardWork    // layer outputs; the last becomes the output delta
+	deltas []linalg.Matrix // deltas[l] is the delta of hidden layer l
+	gw     []linalg.Matrix // weight gradients (nil for SGD, which needs none)
+	gb     [][]float32     // bias gradients
+	params [][]float32
 
 	outAct  linalg.Activation
 	softmax bool
@@ -134,7 +132,6 @@ func newTrainer(n *Network, rows int, gather bool) *trainer {
 	}
 	t.outAct, t.softmax = n.outputActivation()
 	t.fw = newForwardWork(n.sizes, rows)
-	t.baseGrad = linalg.New(1, n.sizes[1])
 	for l, ly := range n.layers {
 		if l > 0 {
 			t.deltas = append(t.deltas, linalg.New(rows, ly.w.Rows))
@@ -250,13 +247,11 @@ func (t *trainer) forwardBackward(xb linalg.Matrix, xs *linalg.SparseRows, yb []
 // of layer l, whose input prev is, for layer 0, the minibatch xs if that
 // is not nil.
 func (t *trainer) weightGrad(l int, prev linalg.Matrix, xs *linalg.SparseRows, delta linalg.Matrix, alpha, beta float32, dst linalg.Matrix) {
-	if l > 0 || xs == nil {
-		linalg.Gemm(true, false, alpha, prev, delta, beta, dst)
+	if l == 0 && xs != nil {
+		linalg.SparseGemmT(alpha, *xs, delta, beta, dst)
 		return
 	}
-	t.batchT.TransposeEntries(xs)
-	linalg.Gemm(false, false, 1, linalg.FromSlice(1, xs.Rows(), xs.Base), delta, 0, t.baseGrad)
-	linalg.SparseGemm(alpha, t.batchT, delta, beta, dst, t.baseGrad.Data)
+	linalg.Gemm(true, false, alpha, prev, delta, beta, dst)
 }
 
 // update applies the optimizer to parameter p (index into t.params) with
