@@ -173,13 +173,42 @@ func BenchmarkVec(b *testing.B) {
 	}
 }
 
-// mnistLike returns rows x 784 uniform values in [-1, 1] (the range of the
-// seed's pixel scaling) with random labels 0..9.
-func mnistLike(rows int) (linalg.Matrix, []uint8) {
+// benchData is one kind of synthetic input for the end-to-end benchmarks:
+// rows x 784 values in [-1, 1] (the range of the seed's pixel scaling)
+// with random labels 0..9.
+type benchData struct {
+	name string
+	make func(rows int) (linalg.Matrix, []uint8)
+}
+
+// benchSets are the inputs the end-to-end benchmarks run on: uniform
+// values, which no sparse path can exploit, and digit-like rows, which
+// are MNIST's shape: a background of -1 except, in the central 20x20
+// pixels, about 150 strokes (MNIST's mean: 19% of a row's pixels).
+var benchSets = []benchData{
+	{"uniform", func(rows int) (linalg.Matrix, []uint8) {
+		return synthetic(rows, func(r *rand.Rand, _ int) float32 { return 2*r.Float32() - 1 })
+	}},
+	{"mnist-like", func(rows int) (linalg.Matrix, []uint8) {
+		return synthetic(rows, func(r *rand.Rand, j int) float32 {
+			if y, x := j/28, j%28; y < 4 || y >= 24 || x < 4 || x >= 24 || r.Float32() >= 0.375 {
+				return -1
+			}
+			return 1 - 2*r.Float32() // in (-1, 1]
+		})
+	}},
+}
+
+// synthetic returns rows x 784 values from pixel(r, column) and random
+// labels 0..9.
+func synthetic(rows int, pixel func(r *rand.Rand, j int) float32) (linalg.Matrix, []uint8) {
 	r := rand.New(rand.NewPCG(3, 4))
 	x := linalg.New(rows, 784)
-	for i := range x.Data {
-		x.Data[i] = 2*r.Float32() - 1
+	for i := range rows {
+		row := x.Row(i)
+		for j := range row {
+			row[j] = pixel(r, j)
+		}
 	}
 	y := make([]uint8, rows)
 	for i := range y {
@@ -200,27 +229,40 @@ func seedNetwork(b *testing.B, cfg mlp.Config) *mlp.Network {
 // BenchmarkTrainStep measures one training step of the seed's 784-100-10
 // network at batch 100 through TrainBatch: 2 x 100 x 79,400 flops forward,
 // as many for the weight gradients, and 2 x 100 x 1,000 for the hidden
-// layer's delta (the input layer needs none), 32 MFLOP in all.
+// layer's delta (the input layer needs none), 32 MFLOP in all; on
+// mnist-like rows the sparse path does a fifth of that, and GFLOP/s
+// counts the dense product's flops.
 func BenchmarkTrainStep(b *testing.B) {
-	x, y := mnistLike(100)
-	n := seedNetwork(b, mlp.Config{})
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := n.TrainBatch(x, y); err != nil {
-			b.Fatal(err)
-		}
+	for _, set := range benchSets {
+		b.Run(set.name, func(b *testing.B) {
+			x, y := set.make(100)
+			n := seedNetwork(b, mlp.Config{})
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := n.TrainBatch(x, y); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(2*100*(2*79400+1000)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
-	b.ReportMetric(2*100*(2*79400+1000)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
 // BenchmarkTrainEpoch measures epochs of the seed's training on 55,000
 // rows at batch 100 with 5,000 validation rows, b.N epochs in one Fit,
 // and splits each epoch as ../shared/bench/compare_epoch.sh does for the
 // Python references: train-s/epoch is the training loop (shuffle and 550
-// steps), eval-s/epoch the evaluation after it (cost and accuracy on the
-// training set, accuracy on the validation set).
+// steps; the first epoch's also holds Fit's set-up, such as compressing
+// sparse rows), eval-s/epoch the evaluation after it (cost and accuracy on
+// the training set, accuracy on the validation set).
 func BenchmarkTrainEpoch(b *testing.B) {
-	x, y := mnistLike(60000)
+	for _, set := range benchSets {
+		b.Run(set.name, func(b *testing.B) { trainEpochs(b, set) })
+	}
+}
+
+func trainEpochs(b *testing.B, set benchData) {
+	x, y := set.make(60000)
 	n := seedNetwork(b, mlp.Config{Epochs: b.N})
 	var train, eval time.Duration
 	var mark time.Time
@@ -248,28 +290,36 @@ func BenchmarkTrainEpoch(b *testing.B) {
 // BenchmarkPredictOne measures Predict of a single row into a caller's
 // buffer with the seed's network.
 func BenchmarkPredictOne(b *testing.B) {
-	x, _ := mnistLike(1)
-	n := seedNetwork(b, mlp.Config{})
-	dst := make([]int, 1)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := n.Predict(dst, x); err != nil {
-			b.Fatal(err)
-		}
+	for _, set := range benchSets {
+		b.Run(set.name, func(b *testing.B) {
+			x, _ := set.make(1)
+			n := seedNetwork(b, mlp.Config{})
+			dst := make([]int, 1)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := n.Predict(dst, x); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
 // BenchmarkPredictBatch10000 measures Predict of 10,000 rows (the size of
 // MNIST's test set) with the seed's network.
 func BenchmarkPredictBatch10000(b *testing.B) {
-	x, _ := mnistLike(10000)
-	n := seedNetwork(b, mlp.Config{})
-	dst := make([]int, 10000)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := n.Predict(dst, x); err != nil {
-			b.Fatal(err)
-		}
+	for _, set := range benchSets {
+		b.Run(set.name, func(b *testing.B) {
+			x, _ := set.make(10000)
+			n := seedNetwork(b, mlp.Config{})
+			dst := make([]int, 10000)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := n.Predict(dst, x); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(10000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
-	b.ReportMetric(10000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }

@@ -32,6 +32,11 @@ type kernelSet struct {
 	// l < width, c[p*ldc+l] = alpha*(acc[p*8+l] + v[l]) + beta*c[p*ldc+l].
 	scatterAxpy8 func(val []float32, idx []int32, x, acc []float32)
 	combineRows8 func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int)
+	// countEqual and compressRow are SparseRows.Compress's kernels: how
+	// many elements of x equal v; and for every j with x[j] != base, in
+	// order, index[k], value[k] = col0+j, x[j]-base, k++, returning k.
+	countEqual  func(x []float32, v float32) int
+	compressRow func(x []float32, base float32, col0 int32, index []int32, value []float32) int
 }
 
 // genericKernels is the portable set, available everywhere.
@@ -62,6 +67,8 @@ var genericKernels = kernelSet{
 	axpyIndexed:  axpyIndexedGeneric,
 	scatterAxpy8: scatterAxpy8Generic,
 	combineRows8: combineRows8Generic,
+	countEqual:   countEqualGeneric,
+	compressRow:  compressRowGeneric,
 }
 
 // isaSets lists every kernel set this CPU can run, best first. It is

@@ -62,10 +62,11 @@ func RowBase(row []float32) (base float32, entries int) {
 	if len(row) == 0 {
 		return 0, 0
 	}
+	countEqual := kernels().countEqual
 	// Inputs such as images usually start with their background: try the
 	// first element before the vote.
 	cand := row[0]
-	if same := count(row, cand); 2*same > len(row) {
+	if same := countEqual(row, cand); 2*same > len(row) {
 		return cand, len(row) - same
 	}
 	// The Boyer-Moore vote: if a value fills more than half of the row,
@@ -81,21 +82,40 @@ func RowBase(row []float32) (base float32, entries int) {
 			votes--
 		}
 	}
-	if same := count(row, cand); 2*same > len(row) {
+	if same := countEqual(row, cand); 2*same > len(row) {
 		return cand, len(row) - same
 	}
-	return 0, len(row) - count(row, 0)
+	return 0, len(row) - countEqual(row, 0)
 }
 
-// count returns how many elements of row equal v.
-func count(row []float32, v float32) int {
+// countEqualGeneric is the portable countEqual: how many elements of x
+// equal v.
+func countEqualGeneric(x []float32, v float32) int {
 	n := 0
-	for _, x := range row {
-		if x == v {
+	for _, e := range x {
+		if e == v {
 			n++
 		}
 	}
 	return n
+}
+
+// compressRowGeneric is the portable compressRow: for every j with
+// x[j] != base, in order, index[k], value[k] = col0+j, x[j]-base and k++;
+// it returns k. index and value need room for len(x)+8 elements, which
+// the SIMD kernels use as slack.
+func compressRowGeneric(x []float32, base float32, col0 int32, index []int32, value []float32) int {
+	index, value = index[:len(x)], value[:len(x)]
+	k := 0
+	for j, v := range x {
+		// Every element goes to the next free slot, which only an entry
+		// keeps: no branch to mispredict.
+		index[k], value[k] = col0+int32(j), v-base
+		if v != base {
+			k++
+		}
+	}
+	return k
 }
 
 // Compress sets s to x, reusing s's storage. Row i's base is RowBase's;
@@ -114,24 +134,14 @@ func (s *SparseRows) Compress(x Matrix) {
 		s.base[i] = base
 		entries += e
 	}
-	// Every element is written to the next free slot, which only an
-	// entry takes: the loop has no branch to mispredict, so it needs
-	// room for a row's worth past the last entry.
-	s.index = resizeSlice(s.index, entries+x.Cols)
-	s.value = resizeSlice(s.value, entries+x.Cols)
+	// compressRow needs room for a row's worth past the last entry.
+	s.index = resizeSlice(s.index, entries+x.Cols+sparseBlock)
+	s.value = resizeSlice(s.value, entries+x.Cols+sparseBlock)
+	compressRow := kernels().compressRow
 	n := 0
 	for i := range x.Rows {
-		base := s.base[i]
 		s.start[i] = n
-		index, value := s.index[n:n+x.Cols], s.value[n:n+x.Cols]
-		k := 0
-		for j, v := range x.Row(i) {
-			index[k], value[k] = int32(j), v-base
-			if v != base {
-				k++
-			}
-		}
-		n += k
+		n += compressRow(x.Row(i), s.base[i], 0, s.index[n:], s.value[n:])
 		s.end[i] = n
 	}
 	s.index, s.value = s.index[:n], s.value[:n]

@@ -39,6 +39,10 @@ func (s *SparseRows) dense() Matrix {
 }
 
 func TestSparseRowsCompress(t *testing.T) {
+	forEachISA(t, testSparseRowsCompress)
+}
+
+func testSparseRowsCompress(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	var s SparseRows
 	for _, tc := range []struct {
