@@ -12,6 +12,7 @@
 // mnemonic in neon_arm64.h.
 package asm
 
+//go:generate go -C _gen run . -kernels compress -pkg asm -out ../compress_avx2_amd64.s -stubs ../compress_avx2_amd64.go
 //go:generate go -C _gen run . -kernels gemm -pkg asm -out ../gemm_avx2_amd64.s -stubs ../gemm_avx2_amd64.go
 //go:generate go -C _gen run . -kernels gemm512 -pkg asm -out ../gemm_avx512_amd64.s -stubs ../gemm_avx512_amd64.go
 //go:generate go -C _gen run . -kernels finite -pkg asm -out ../finite_avx2_amd64.s -stubs ../finite_avx2_amd64.go

@@ -15,20 +15,21 @@ import (
 )
 
 var families = map[string]func(){
-	"gemm":    gemmAVX2,
-	"gemm512": gemmAVX512,
-	"finite":  finiteAVX2,
-	"gemv":    gemvAVX2,
-	"vec":     vecAVX2,
-	"vec512":  vecAVX512,
+	"compress": compressAVX2,
+	"gemm":     gemmAVX2,
+	"gemm512":  gemmAVX512,
+	"finite":   finiteAVX2,
+	"gemv":     gemvAVX2,
+	"vec":      vecAVX2,
+	"vec512":   vecAVX512,
 }
 
 func main() {
-	kernels := flag.String("kernels", "", "kernel family to generate (finite, gemm, gemm512, gemv, vec or vec512)")
+	kernels := flag.String("kernels", "", "kernel family to generate (compress, finite, gemm, gemm512, gemv, vec or vec512)")
 	flag.Parse()
 	gen, ok := families[*kernels]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "_gen: unknown -kernels %q (want finite, gemm, gemm512, gemv, vec or vec512)\n", *kernels)
+		fmt.Fprintf(os.Stderr, "_gen: unknown -kernels %q (want compress, finite, gemm, gemm512, gemv, vec or vec512)\n", *kernels)
 		os.Exit(2)
 	}
 	ConstraintExpr("amd64,!purego")
