@@ -89,6 +89,8 @@ var avx2Kernels = func() kernelSet {
 	ks.sumSquares = asm.SumSquaresAVX2
 	ks.allFinite = asm.AllFiniteAVX2
 	ks.axpyIndexed = asm.AxpyIndexedAVX2
+	ks.countEqual = asm.CountEqualAVX2
+	ks.compressRow = asm.CompressRowAVX2
 	return ks
 }()
 
