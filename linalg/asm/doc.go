@@ -17,5 +17,6 @@ package asm
 //go:generate go -C _gen run . -kernels gemm512 -pkg asm -out ../gemm_avx512_amd64.s -stubs ../gemm_avx512_amd64.go
 //go:generate go -C _gen run . -kernels finite -pkg asm -out ../finite_avx2_amd64.s -stubs ../finite_avx2_amd64.go
 //go:generate go -C _gen run . -kernels gemv -pkg asm -out ../gemv_avx2_amd64.s -stubs ../gemv_avx2_amd64.go
+//go:generate go -C _gen run . -kernels sparse -pkg asm -out ../sparse_avx2_amd64.s -stubs ../sparse_avx2_amd64.go
 //go:generate go -C _gen run . -kernels vec -pkg asm -out ../vec_avx2_amd64.s -stubs ../vec_avx2_amd64.go
 //go:generate go -C _gen run . -kernels vec512 -pkg asm -out ../vec_avx512_amd64.s -stubs ../vec_avx512_amd64.go

@@ -82,6 +82,44 @@ func sameFloat(got, want float32) bool {
 	return math.Float32bits(got) == math.Float32bits(want) || got != got && want != want
 }
 
+// testSpecials are mixed into some inputs of the kernels' tests.
+var testSpecials = []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+	float32(math.NaN()), math.MaxFloat32}
+
+// testValues returns n values in (-1, 1), a tenth of them zero, and with
+// special a tenth of them replaced by testSpecials.
+func testValues(r *rand.Rand, n int, special bool) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		switch {
+		case special && r.IntN(10) == 0:
+			v[i] = testSpecials[r.IntN(len(testSpecials))]
+		case r.IntN(10) == 0:
+			v[i] = 0
+		default:
+			v[i] = 2*r.Float32() - 1
+		}
+	}
+	return v
+}
+
+// checkBacking reports the first element of backing, the backing array of
+// a slice starting at offset guard, that differs from want in bits (NaNs
+// of any payload match). inSlice says which elements the kernel writes, by
+// offset from the slice's start.
+func checkBacking(t *testing.T, name, slice string, backing, want []float32, guard int, inSlice func(i int) bool) {
+	t.Helper()
+	for i, w := range want {
+		if got := backing[i]; !sameFloat(got, w) {
+			where := fmt.Sprintf("%s[%d]", slice, i-guard)
+			if !inSlice(i - guard) {
+				where = fmt.Sprintf("element %d of %s's backing array, which the kernel must not write,", i-guard, slice)
+			}
+			t.Fatalf("%s: %s = %g (%#08x), want %g (%#08x)", name, where, got, math.Float32bits(got), w, math.Float32bits(w))
+		}
+	}
+}
+
 // TestAxpyIndexedAVX2 checks the kernel bit for bit against its
 // documented loop on every width up to 40 and some past it, with up to 30
 // rows and 150: indices unsorted and repeated, rows strided, zeros and
@@ -92,23 +130,7 @@ func sameFloat(got, want float32) bool {
 func TestAxpyIndexedAVX2(t *testing.T) {
 	needAVX2(t)
 	const guard = 8
-	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
-		float32(math.NaN()), math.MaxFloat32}
 	r := rand.New(rand.NewPCG(21, 22))
-	values := func(n int, special bool) []float32 {
-		v := make([]float32, n)
-		for i := range v {
-			switch {
-			case special && r.IntN(10) == 0:
-				v[i] = specials[r.IntN(len(specials))]
-			case r.IntN(10) == 0:
-				v[i] = 0
-			default:
-				v[i] = 2*r.Float32() - 1
-			}
-		}
-		return v
-	}
 	widths := []int{96, 100, 104, 130, 257}
 	for n := 1; n <= 40; n++ {
 		widths = append(widths, n)
@@ -124,7 +146,7 @@ func TestAxpyIndexedAVX2(t *testing.T) {
 			special := c%4 == 0
 			ldb := n + []int{0, 0, 1, 3, 8}[r.IntN(5)]
 			rows := 1 + r.IntN(2*k+1) // small enough that indices repeat
-			val := values(k, special)
+			val := testValues(r, k, special)
 			idx := make([]int32, k, k+r.IntN(3))
 			maxIdx := 0
 			for i := range idx {
@@ -136,11 +158,11 @@ func TestAxpyIndexedAVX2(t *testing.T) {
 			}
 			var b []float32
 			if k > 0 {
-				b = values(maxIdx*ldb+n, special)
+				b = testValues(r, maxIdx*ldb+n, special)
 			}
-			backing := values(guard+n+guard, false)
+			backing := testValues(r, guard+n+guard, false)
 			y := backing[guard : guard+n : guard+n]
-			copy(y, values(n, special))
+			copy(y, testValues(r, n, special))
 			alpha := []float32{-0.75, 1.5, 2*r.Float32() - 1}[r.IntN(3)]
 			name := fmt.Sprintf("n=%d/k=%d/ldb=%d/rows=%d/alpha=%g/specials=%v", n, k, ldb, rows, alpha, special)
 
@@ -153,15 +175,7 @@ func TestAxpyIndexedAVX2(t *testing.T) {
 				}
 			}
 			AxpyIndexedAVX2(alpha, val, idx, b, ldb, y)
-			for i, w := range want {
-				if got := backing[i]; !sameFloat(got, w) {
-					where := fmt.Sprintf("y[%d]", i-guard)
-					if i < guard || i >= guard+n {
-						where = fmt.Sprintf("element %d of y's backing array, outside y,", i-guard)
-					}
-					t.Fatalf("%s: %s = %g (%#08x), want %g (%#08x)", name, where, got, math.Float32bits(got), w, math.Float32bits(w))
-				}
-			}
+			checkBacking(t, name, "y", backing, want, guard, func(i int) bool { return i >= 0 && i < n })
 		}
 	}
 }

@@ -157,9 +157,7 @@ func (mk *microKernel) emit() {
 	VBROADCASTSS(paramAddr("beta"), mk.beta)
 	m := Load(Param("m"), GP64())
 	n := Load(Param("n"), GP64())
-	betaBits := GP32()
-	MOVL(paramAddr("beta"), betaBits)
-	ANDL(U32(0x7fffffff), betaBits) // -0 counts as 0, as in Go's beta == 0
+	betaBits := magnitudeBits("beta") // -0 counts as 0, as in Go's beta == 0
 	CMPQ(n, U8(nr))
 	JL(LabelRef("masked"))
 	TESTL(betaBits, betaBits)
@@ -327,6 +325,15 @@ func imm(x int) Constant {
 
 // paramAddr is the stack address of the named scalar argument.
 func paramAddr(name string) Mem { return componentAddr(Param(name)) }
+
+// magnitudeBits loads the bits of the named float32 argument with the
+// sign cleared: zero exactly when the argument == 0 (either zero).
+func magnitudeBits(name string) Register {
+	bits := GP32()
+	MOVL(paramAddr(name), bits)
+	ANDL(U32(0x7fffffff), bits)
+	return bits
+}
 
 // componentAddr is the stack address of an argument's scalar component,
 // such as a slice's base pointer or length.

@@ -257,14 +257,7 @@ func axpyIndexedAVX2() {
 	y := loadGemvY()
 	alpha := YMM()
 	VBROADCASTSS(paramAddr("alpha"), alpha)
-	// val[k] and idx[k] are at 4*k(valEnd)(k*4) and 4*k(idxEnd)(k*4),
-	// with k running from -len(val) up to 0.
-	k := Load(Param("val").Len(), GP64())
-	valEnd := Load(Param("val").Base(), GP64())
-	LEAQ(Mem{Base: valEnd, Index: k, Scale: 4}, valEnd)
-	idxEnd := Load(Param("idx").Base(), GP64())
-	LEAQ(Mem{Base: idxEnd, Index: k, Scale: 4}, idxEnd)
-	NEGQ(k)
+	e := loadSparseEntries()
 	// Rows start at bEnd - 4*(len(y)&^7): a row's pointer is its end of
 	// whole vectors, as y.end is y's, so the cursor indexes both.
 	bEnd := Load(Param("b").Base(), GP64())
@@ -276,48 +269,73 @@ func axpyIndexedAVX2() {
 		xs, ptrs := make([]VecVirtual, rows), make([]Register, rows)
 		for r := range xs {
 			xs[r], ptrs[r] = YMM(), GP64()
-			VBROADCASTSS(Mem{Base: valEnd, Index: k, Scale: 4, Disp: 4 * r}, xs[r])
+			VBROADCASTSS(e.val(r), xs[r])
 			VMULPS(alpha, xs[r], xs[r])
-			MOVLQSX(Mem{Base: idxEnd, Index: k, Scale: 4, Disp: 4 * r}, ptrs[r])
+			MOVLQSX(e.idx(r), ptrs[r])
 			IMULQ(ldb, ptrs[r])
 			LEAQ(Mem{Base: bEnd, Index: ptrs[r], Scale: 4}, ptrs[r])
 		}
 		y.sweep(fmt.Sprintf("p%d", rows), xs, func(r, disp int) Mem {
 			return Mem{Base: ptrs[r], Index: y.cursor, Scale: 1, Disp: disp}
 		}, nil)
-		ADDQ(U8(rows), k)
 	}
-	// fewer jumps to label if fewer than rows rows are left.
-	fewer := func(rows int, label string) {
-		CMPQ(k, I8(-rows))
-		JG(LabelRef(label))
-	}
-
-	// The last rows, fewer than indexedRows, take one sweep at most for
-	// each power of two below indexedRows, from rest down.
-	rest := 1
-	for 2*rest < indexedRows {
-		rest *= 2
-	}
-	loop := fmt.Sprintf("rows%d", indexedRows)
-	Label(loop)
-	next := func(rows int) string {
-		if rows == 0 {
-			return "ret"
-		}
-		return fmt.Sprintf("rows%d", rows)
-	}
-	fewer(indexedRows, next(rest))
-	pass(indexedRows)
-	JMP(LabelRef(loop))
-	for rows := rest; rows > 0; rows /= 2 {
-		Label(next(rows))
-		fewer(rows, next(rows/2))
-		pass(rows)
-	}
+	e.loop(indexedRows, pass)
 
 	Label("ret")
 	y.store()
 	VZEROUPPER()
 	RET()
+}
+
+// sparseEntries walks the entries of a sparse row, val[k] and idx[k] for
+// k < len(val), with one index register k that runs from -len(val) up to
+// 0: the entries are addressed from the ends of val and idx.
+type sparseEntries struct {
+	k, valEnd, idxEnd Register
+}
+
+// loadSparseEntries sets up the walk over the entries of the arguments
+// val ([]float32) and idx ([]int32).
+func loadSparseEntries() sparseEntries {
+	k := Load(Param("val").Len(), GP64())
+	valEnd := Load(Param("val").Base(), GP64())
+	LEAQ(Mem{Base: valEnd, Index: k, Scale: 4}, valEnd)
+	idxEnd := Load(Param("idx").Base(), GP64())
+	LEAQ(Mem{Base: idxEnd, Index: k, Scale: 4}, idxEnd)
+	NEGQ(k)
+	return sparseEntries{k: k, valEnd: valEnd, idxEnd: idxEnd}
+}
+
+// val and idx address val and idx at the entry r past the current one.
+func (e sparseEntries) val(r int) Mem { return Mem{Base: e.valEnd, Index: e.k, Scale: 4, Disp: 4 * r} }
+func (e sparseEntries) idx(r int) Mem { return Mem{Base: e.idxEnd, Index: e.k, Scale: 4, Disp: 4 * r} }
+
+// loop emits the loop over the entries: pass(unroll), which handles the
+// current entry and the unroll-1 after it, while unroll entries are left;
+// then the last fewer than unroll entries take one pass at most for each
+// power of two below unroll, from the largest down, instead of one pass
+// each. It moves k past the entries after each pass, and ends at the
+// label "ret", which the caller places. unroll must be a power of two.
+func (e sparseEntries) loop(unroll int, pass func(n int)) {
+	label := func(n int) string {
+		if n == 0 {
+			return "ret"
+		}
+		return fmt.Sprintf("rows%d", n)
+	}
+	// step emits one pass of n entries unless fewer are left, in which
+	// case it jumps to the label of n/2.
+	step := func(n int) {
+		CMPQ(e.k, I8(-n))
+		JG(LabelRef(label(n / 2)))
+		pass(n)
+		ADDQ(U8(n), e.k)
+	}
+	Label(label(unroll))
+	step(unroll)
+	JMP(LabelRef(label(unroll)))
+	for n := unroll / 2; n > 0; n /= 2 {
+		Label(label(n))
+		step(n)
+	}
 }

@@ -20,16 +20,17 @@ var families = map[string]func(){
 	"gemm512":  gemmAVX512,
 	"finite":   finiteAVX2,
 	"gemv":     gemvAVX2,
+	"sparse":   sparseAVX2,
 	"vec":      vecAVX2,
 	"vec512":   vecAVX512,
 }
 
 func main() {
-	kernels := flag.String("kernels", "", "kernel family to generate (compress, finite, gemm, gemm512, gemv, vec or vec512)")
+	kernels := flag.String("kernels", "", "kernel family to generate (compress, finite, gemm, gemm512, gemv, sparse, vec or vec512)")
 	flag.Parse()
 	gen, ok := families[*kernels]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "_gen: unknown -kernels %q (want compress, finite, gemm, gemm512, gemv, vec or vec512)\n", *kernels)
+		fmt.Fprintf(os.Stderr, "_gen: unknown -kernels %q (want compress, finite, gemm, gemm512, gemv, sparse, vec or vec512)\n", *kernels)
 		os.Exit(2)
 	}
 	ConstraintExpr("amd64,!purego")
