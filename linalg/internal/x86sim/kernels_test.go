@@ -14,14 +14,17 @@ import (
 // kernels document must be untouched, and the simulator's bounds checks
 // (len, not cap) verify that the kernels read only what they document.
 
-// avx2Kernels are GemmAVX2x6x16, PackB16AVX2, AxpyRowsAVX2 and
-// AxpyIndexedAVX2 behind one set of signatures, so that the native,
-// simulated and reference versions run the same cases.
+// avx2Kernels are GemmAVX2x6x16, PackB16AVX2, AxpyRowsAVX2,
+// AxpyIndexedAVX2, ScatterAxpy8AVX2 and CombineRows8AVX2 behind one set of
+// signatures, so that the native, simulated and reference versions run
+// the same cases.
 type avx2Kernels struct {
 	gemm        func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) error
 	packB16     func(dst, b []float32, ldb, k, n int) error
 	axpyRows    func(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32) error
 	axpyIndexed func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32) error
+	scatterAxpy func(val []float32, idx []int32, x []float32, acc []float32) error
+	combineRows func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int) error
 }
 
 func load(t testing.TB, path string) *Program {
@@ -35,6 +38,7 @@ func load(t testing.TB, path string) *Program {
 
 func simulatedAVX2(t testing.TB) avx2Kernels {
 	gemm, gemv := load(t, "../../asm/gemm_avx2_amd64.s"), load(t, "../../asm/gemv_avx2_amd64.s")
+	sparse := load(t, "../../asm/sparse_avx2_amd64.s")
 	return avx2Kernels{
 		gemm: func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) error {
 			_, err := gemm.Call("GemmAVX2x6x16", NewFrame().Int(k).Float32(alpha).Slice(a).Int(aRow).Int(aStep).
@@ -51,6 +55,15 @@ func simulatedAVX2(t testing.TB) avx2Kernels {
 		},
 		axpyIndexed: func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32) error {
 			_, err := gemv.Call("AxpyIndexedAVX2", NewFrame().Float32(alpha).Slice(val).Int32Slice(idx).Slice(b).Int(ldb).Slice(y))
+			return err
+		},
+		scatterAxpy: func(val []float32, idx []int32, x []float32, acc []float32) error {
+			_, err := sparse.Call("ScatterAxpy8AVX2", NewFrame().Slice(val).Int32Slice(idx).Slice(x).Slice(acc))
+			return err
+		},
+		combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int) error {
+			_, err := sparse.Call("CombineRows8AVX2", NewFrame().Float32(alpha).Float32(beta).Slice(acc).Slice(v).Slice(c).
+				Int(ldc).Int(rows).Int(width))
 			return err
 		},
 	}
@@ -105,6 +118,30 @@ var referenceAVX2 = avx2Kernels{
 	axpyIndexed: func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32) error {
 		for p, v := range val {
 			axpyRow(alpha, v, b[int(idx[p])*ldb:], y)
+		}
+		return nil
+	},
+	scatterAxpy: func(val []float32, idx []int32, x []float32, acc []float32) error {
+		for k, v := range val {
+			row := acc[int(idx[k])*8:]
+			for l := range 8 {
+				row[l] = math.Float32frombits(fmaLane(bitsOf(x[l]), bitsOf(v), bitsOf(row[l]))) // VFMADD213PS row, x, v
+			}
+		}
+		return nil
+	},
+	combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int) error {
+		for p := range rows {
+			for l := range width {
+				t := add(bitsOf(v[l]), bitsOf(acc[p*8+l])) // VADDPS acc, v, t
+				if bitsOf(beta)&0x7fffffff == 0 {
+					t = mul(t, bitsOf(alpha)) // VMULPS alpha, t, t
+				} else {
+					ct := mul(bitsOf(beta), bitsOf(c[p*ldc+l])) // VMULPS C, beta, ct
+					t = fmaLane(bitsOf(alpha), t, ct)           // VFMADD231PS t, alpha, ct
+				}
+				c[p*ldc+l] = math.Float32frombits(t)
+			}
 		}
 		return nil
 	},
@@ -381,6 +418,69 @@ func TestAxpyRowsHardwareCases(t *testing.T) {
 			if got := bitsOf(y[0]); got != tc.want {
 				t.Errorf("%s: %s: y = %#08x, want %#08x", tc.name, impl.name, got, tc.want)
 			}
+		}
+	}
+}
+
+// TestScatterAxpy8AVX2 runs 0 to 40 entries and 150, at distinct
+// ascending indices, into accumulators that end at the last index's row
+// or further (up to 784 rows).
+func TestScatterAxpy8AVX2(t *testing.T) {
+	sim := simulatedAVX2(t)
+	impls := comparedWith(t)
+	r := rand.New(rand.NewPCG(41, 42))
+	for c := range 300 {
+		k := pick(r, r.IntN(41), 150)
+		rows := k + pick(r, 0, 1+r.IntN(20), 784-k)
+		specials := c%4 == 3
+		val := randomValues(r, k, specials)
+		x := randomValues(r, 8, specials)
+		idx := make([]int32, 0, k)
+		for p := range rows { // k of the rows, each with equal odds
+			if r.IntN(rows-p) < k-len(idx) {
+				idx = append(idx, int32(p))
+			}
+		}
+		acc, backing := guarded(r, 8*rows)
+		copy(acc, randomValues(r, len(acc), specials))
+		shape := fmt.Sprintf("case %d: len(val)=%d rows=%d idx=%v", c, k, rows, idx)
+		if !crossCheck(t, shape, sim, impls, backing, inside(acc), func(kern avx2Kernels) error {
+			return kern.scatterAxpy(val, idx, x, acc)
+		}) {
+			return
+		}
+	}
+}
+
+// TestCombineRows8AVX2 runs 1 to 20 rows and 784 of every width, C's
+// rows packed or strided; the elements between C's rows must stay
+// untouched, as its guards must.
+func TestCombineRows8AVX2(t *testing.T) {
+	sim := simulatedAVX2(t)
+	impls := comparedWith(t)
+	r := rand.New(rand.NewPCG(43, 44))
+	for c := range 400 {
+		rows, width := pick(r, 1+r.IntN(20), 784), 1+r.IntN(8)
+		ldc := width + pick(r, 0, 0, 1+r.IntN(8))
+		specials := c%4 == 3
+		alpha := pick(r, 1, -0.0005, 2, r.Float32()*4-2)
+		beta := pick(r, 0, float32(math.Copysign(0, -1)), 1, 0.9, r.Float32()*4-2)
+		if specials && r.IntN(4) == 0 {
+			alpha, beta = pick(r, specialValues...), pick(r, specialValues...)
+		}
+		acc := randomValues(r, 8*rows, specials)
+		v := randomValues(r, width, specials)
+		cs, backing := guarded(r, (rows-1)*ldc+width)
+		copy(cs, randomValues(r, len(cs), specials))
+		written := func(i int) bool {
+			i -= guard
+			return i >= 0 && i < len(cs) && i%ldc < width
+		}
+		shape := fmt.Sprintf("case %d: rows=%d width=%d ldc=%d alpha=%g beta=%g", c, rows, width, ldc, alpha, beta)
+		if !crossCheck(t, shape, sim, impls, backing, written, func(kern avx2Kernels) error {
+			return kern.combineRows(alpha, beta, acc, v, cs, ldc, rows, width)
+		}) {
+			return
 		}
 	}
 }

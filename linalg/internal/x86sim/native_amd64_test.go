@@ -29,6 +29,14 @@ func nativeAVX2() (avx2Kernels, bool) {
 			asm.AxpyIndexedAVX2(alpha, val, idx, b, ldb, y)
 			return nil
 		},
+		scatterAxpy: func(val []float32, idx []int32, x []float32, acc []float32) error {
+			asm.ScatterAxpy8AVX2(val, idx, x, acc)
+			return nil
+		},
+		combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int) error {
+			asm.CombineRows8AVX2(alpha, beta, acc, v, c, ldc, rows, width)
+			return nil
+		},
 	}, true
 }
 
