@@ -30,6 +30,7 @@ const (
 	opIMUL
 	opIMUL3
 	opMOVLQSX // sign-extends a 32-bit source into a 64-bit register
+	opPOPCNT
 
 	// Control flow.
 	opJMP
@@ -78,6 +79,7 @@ const (
 	opVMOVMSK    // VMOVMSKPS
 	opVEXTRACT   // VEXTRACTF128, VEXTRACTF32X4, VEXTRACTF64X4; inst.size is the float32 lanes they move
 	opVPERMIL    // VPERMILPS by an immediate
+	opVPERM      // VPERMPS, VPERMD: lanes chosen by a vector of indices
 	opVCVTPS2PD
 	opVADDPD
 	opVHADDPD
@@ -124,7 +126,7 @@ var mnemonics = func() map[string]mnemonic {
 		"MOV": opMOV, "ADD": opADD, "SUB": opSUB, "AND": opAND, "OR": opOR, "XOR": opXOR,
 		"CMP": opCMP, "TEST": opTEST, "SHL": opSHL, "SHR": opSHR, "SAR": opSAR,
 		"INC": opINC, "DEC": opDEC, "NEG": opNEG, "NOT": opNOT, "LEA": opLEA,
-		"IMUL": opIMUL, "IMUL3": opIMUL3,
+		"IMUL": opIMUL, "IMUL3": opIMUL3, "POPCNT": opPOPCNT,
 	} {
 		m[name+"Q"] = mnemonic{op: op, size: 8}
 		m[name+"L"] = mnemonic{op: op, size: 4}
@@ -155,6 +157,8 @@ var mnemonics = func() map[string]mnemonic {
 		"VPADDD": opVPADDD, "VPSUBD": opVPSUBD, "VPSLLD": opVPSLLD, "VPSRLD": opVPSRLD, "VPSRAD": opVPSRAD,
 		"VROUNDPS": opVROUND, "VRNDSCALEPS": opVRNDSCALE, "VCVTPS2DQ": opVCVTPS2DQ, "VCVTTPS2DQ": opVCVTTPS2DQ,
 		"VCMPPS": opVCMP, "VBLENDMPS": opVBLENDM, "VBLENDVPS": opVBLENDV,
+		// Lanes are bits: the float32 and int32 permutes are one.
+		"VPERMPS": opVPERM, "VPERMD": opVPERM,
 	} {
 		m[name] = mnemonic{op: op}
 	}
@@ -300,7 +304,7 @@ func (in *inst) check() error {
 		return in.forms(kindSet(kGPR, kImm, kMem), gprOnly)
 	case opIMUL3:
 		return in.forms(immOnly, gprMem, gprOnly)
-	case opMOVLQSX:
+	case opMOVLQSX, opPOPCNT:
 		return in.forms(gprMem, gprOnly)
 	case opJMP, opJcc:
 		return in.forms(labelOnly)
@@ -366,6 +370,18 @@ func (in *inst) check() error {
 	case opVMOVMSK:
 		if err := in.forms(vecOnly, gprOnly); err != nil {
 			return err
+		}
+	case opVPERM:
+		if err := in.forms(vecMem, vecOnly, vecOnly); err != nil {
+			return err
+		}
+		if in.args[1].lanes == 4 {
+			return fmt.Errorf("a permute across lanes has no X form")
+		}
+		// Its memory lanes do not match the destination's, so an opmask
+		// would need fault rules of its own.
+		if in.args[0].kind == kMem && (in.mask != 0 || in.bcst) {
+			return fmt.Errorf("a masked or broadcast permute from memory")
 		}
 	case opMOVSX, opVMOVSX, opVEXTRACT, opVCVTPS2PD:
 		return in.checkNarrowing()

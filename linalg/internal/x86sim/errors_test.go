@@ -12,7 +12,7 @@ func TestCallErrors(t *testing.T) {
 		want       error
 		line       string // the error names this source line
 	}{
-		{"unknown instruction", "MOVQ $1, AX\n VPERMPS Y0, Y1, Y2", ErrUnsupported, "VPERMPS Y0, Y1, Y2"},
+		{"unknown instruction", "MOVQ $1, AX\n VPSHUFB Y0, Y1, Y2", ErrUnsupported, "VPSHUFB Y0, Y1, Y2"},
 		{"unknown suffix", "VADDPS.RN_SAE Z0, Z1, Z2", ErrUnsupported, "VADDPS.RN_SAE"},
 		{"unknown label", "JMP nowhere", ErrUnsupported, "JMP nowhere"},
 		{"unknown symbol", "MOVL missing<>(SB), AX", ErrUnsupported, "missing<>"},
@@ -49,6 +49,9 @@ func TestCallErrors(t *testing.T) {
 		{"VBLENDMPS from memory", "VBLENDMPS (SI), Z1, K1, Z2", ErrUnsupported, "VBLENDMPS (SI)"},
 		{"VPSRAD from memory", "VPSRAD $1, (SI), Z1", ErrUnsupported, "VPSRAD $1, (SI)"},
 		{"VPSRAD by a register", "VPSRAD X1, Y1, Y2", ErrUnsupported, "VPSRAD X1"},
+		{"VPERMPS on X", "VPERMPS X0, X1, X2", ErrUnsupported, "VPERMPS X0"},
+		{"VPERMD from memory under an opmask", "VPERMD (SI), Z1, K1, Z2", ErrUnsupported, "VPERMD (SI)"},
+		{"POPCNTQ into memory", "POPCNTQ AX, (DI)", ErrUnsupported, "POPCNTQ AX, (DI)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := runBody(t, strings.ReplaceAll(tc.body, "\n ", "\n\t"), count(4), make([]uint32, 4))
@@ -175,6 +178,10 @@ TEXT ·g(SB), NOSPLIT, $0-32
 	MOVL AX, ret+24(FP)
 	MOVL AX, ret1+28(FP)
 	RET
+TEXT ·h(SB), NOSPLIT, $0-16
+	MOVLQSX c+4(FP), AX
+	MOVQ AX, ret+8(FP)
+	RET
 `
 	p, err := Parse("results.s", []byte(src))
 	if err != nil {
@@ -187,6 +194,10 @@ TEXT ·g(SB), NOSPLIT, $0-32
 	}
 	if _, err := p.Call("g", NewFrame().Slice(nil).Float32Result(&f32a).Float32Result(&f32b)); err != nil || f32a != 3 || f32b != 3 {
 		t.Errorf("g: results %g %g, err %v; want 3 3, nil", f32a, f32b, err)
+	}
+	var i int
+	if _, err := p.Call("h", NewFrame().Float32(1).Int32(-5).IntResult(&i)); err != nil || i != -5 {
+		t.Errorf("h: result %d, err %v; want -5, nil", i, err)
 	}
 }
 

@@ -119,6 +119,9 @@ func TestIntegerInstructions(t *testing.T) {
 		{"MOVLQSX positive", "MOVQ $-1, BX\n MOVL $0x7fffffff, BX\n MOVLQSX BX, AX\n MOVQ AX, (DI)", q(0x7fffffff)},
 		{"MOVLQSX load", "MOVQ $-1, AX\n MOVLQSX 4(SI), AX\n MOVQ AX, (DI)", q(0x40000000)},
 		{"MOVLQSX load negative", "MOVLQSX tbl<>+12(SB), AX\n MOVQ AX, (DI)", q(0xffffffff80000000)},
+		{"POPCNTQ", "MOVQ $-2, AX\n POPCNTQ AX, BX\n MOVQ BX, (DI)", q(63)},
+		{"POPCNTL counts the low half and zero-extends", "MOVQ $-1, AX\n MOVQ $0x7f00000003, BX\n POPCNTL BX, AX\n MOVQ AX, (DI)", q(2)},
+		{"POPCNTL load", "POPCNTL tbl<>+8(SB), AX\n MOVQ AX, (DI)", q(32)},
 		{"LEAQ scaled index", "MOVQ $3, CX\n LEAQ 8(SI)(CX*4), AX\n SUBQ SI, AX\n MOVQ AX, (DI)", q(20)},
 		{"LEAQ negative index", "MOVQ $-2, CX\n LEAQ 8(SI)(CX*4), AX\n SUBQ SI, AX\n MOVQ AX, (DI)", q(0)},
 		{"LEAQ symbol", "LEAQ tbl<>+4(SB), AX\n MOVL (AX), BX\n MOVL BX, (DI)", []uint32{2}},
@@ -163,6 +166,8 @@ func TestJumps(t *testing.T) {
 		{"MOVQ $0, AX\n NEGQ AX", map[string]bool{"JCC": true, "JZ": true}},
 		{"MOVQ $4, AX\n NEGQ AX", map[string]bool{"JCS": true, "JMI": true}},
 		{"MOVQ $1, AX\n SUBQ $2, AX", map[string]bool{"JCS": true, "JLT": true}},
+		{"MOVQ $1, AX\n SUBQ $2, AX\n MOVQ $0, BX\n POPCNTQ BX, BX", map[string]bool{"JZ": true, "JCS": false, "JOS": false, "JMI": false}},
+		{"MOVQ $1, AX\n SUBQ $2, AX\n MOVQ $-1, BX\n POPCNTQ BX, BX", map[string]bool{"JZ": false, "JCS": false, "JLT": false}},
 	} {
 		for jump, want := range tc.taken {
 			name := strings.ReplaceAll(tc.setup, "\n ", "; ") + "; " + jump
@@ -313,6 +318,14 @@ func TestVectorInstructions(t *testing.T) {
 		{"VFMADD213PD VFMADD132PD mem", "VMOVUPS (SI), X1\n VCVTPS2PD X1, Y2\n VMOVUPS Y2, (DI)\n VMOVUPS Y2, Y5\n VMOVUPS Y2, Y6\n" +
 			" VFMADD213PD (DI), Y2, Y5\n VFMADD132PD (DI), Y5, Y6\n VMOVUPS Y5, (DI)\n VMOVUPS Y6, 32(DI)", nil, doubles(2, 6, 12, 20, 3, 10, 21, 36)},
 		{"VXORPD", "VMOVUPS (SI), Z1\n VXORPD Z1, Z1, Z1\n VMOVUPS Z1, (DI)", filled(16, 1), make([]uint32, 16)},
+		// tbl's indices 1, 2, 0xffffffff and 0x80000000 choose lanes 1, 2,
+		// 7 (15 on Z) and 0; the X load zeroes the rest.
+		{"VPERMPS mem VPERMD", "VMOVDQU tbl<>(SB), X1\n VPERMPS (SI), Y1, Y2\n VMOVDQU 32(SI), Y3\n VPERMD Y3, Y1, Y4\n" +
+			" VMOVUPS Y2, (DI)\n VMOVDQU Y4, 32(DI)", nil, append(fl(2, 3, 8, 1, 1, 1, 1, 1), fl(10, 11, 16, 9, 9, 9, 9, 9)...)},
+		{"VPERMPS Z under a mask", seven + " VMOVDQU tbl<>(SB), X1\n MOVL $0x8006, AX\n KMOVW AX, K1\n VMOVUPS (SI), Z2\n" +
+			" VPERMPS Z2, Z1, K1, Z0\n VMOVUPS Z0, (DI)", nil, append(fl(7, 3, 16), append(filled(12, 7), bitsOf(1))...)},
+		{"VPERMD.Z in place", "VMOVDQU tbl<>(SB), X1\n MOVL $0x0005, AX\n KMOVW AX, K1\n VMOVUPS (SI), Z2\n" +
+			" VPERMD.Z Z2, Z1, K1, Z1\n VMOVUPS Z1, (DI)", nil, append(fl(2, 0, 16), make([]uint32, 13)...)},
 		{"VBLENDVPS mem", "VMOVDQU tbl<>(SB), X1\n VBROADCASTSS (SI), X2\n VBLENDVPS X1, 16(SI), X2, X3\n VMOVUPS X3, (DI)", nil, fl(1, 1, 7, 8)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,15 +8,16 @@ import (
 
 // A Frame is the ABI0 argument frame of a call: the arguments in order,
 // each aligned to its own size as Go lays them out on amd64 (8 bytes for
-// int and slice words, 4 for float32). Build one with NewFrame and the
-// methods below, which return the frame so that calls can be chained:
+// int and slice words, 4 for float32 and int32). Build one with NewFrame
+// and the methods below, which return the frame so that calls can be
+// chained:
 //
 //	f := x86sim.NewFrame().Int(k).Float32(alpha).Slice(a)
 //
 // A function's results follow its arguments: declare them last, with
-// Float32Result and Float64Result. A Frame is not modified by Call (the
-// kernel works on a copy, and the results are stored where the result
-// declarations say), so it can be reused.
+// Float32Result, Float64Result and IntResult. A Frame is not modified by
+// Call (the kernel works on a copy, and the results are stored where the
+// result declarations say), so it can be reused.
 type Frame struct {
 	buf     []byte
 	slices  []frameSlice
@@ -53,6 +54,13 @@ func (f *Frame) Float32(v float32) *Frame {
 	return f
 }
 
+// Int32 appends an int32 argument (4 bytes, 4-aligned).
+func (f *Frame) Int32(v int32) *Frame {
+	f.align(4)
+	f.buf = binary.LittleEndian.AppendUint32(f.buf, uint32(v))
+	return f
+}
+
 // Slice appends a []float32 argument: pointer, length and capacity words.
 // The kernel may access the slice's first len(s) elements, and no others.
 // The pointer word holds a simulated address that Call assigns.
@@ -85,6 +93,12 @@ func (f *Frame) Float32Result(dst *float32) *Frame {
 // Float64Result declares a float64 result, as Float32Result does.
 func (f *Frame) Float64Result(dst *float64) *Frame {
 	f.result(8, func(b []byte) { *dst = math.Float64frombits(binary.LittleEndian.Uint64(b)) })
+	return f
+}
+
+// IntResult declares an int result, as Float32Result does.
+func (f *Frame) IntResult(dst *int) *Frame {
+	f.result(8, func(b []byte) { *dst = int(int64(binary.LittleEndian.Uint64(b))) })
 	return f
 }
 

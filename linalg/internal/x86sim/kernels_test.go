@@ -15,14 +15,16 @@ import (
 // (len, not cap) verify that the kernels read only what they document.
 
 // avx2Kernels are GemmAVX2x6x16, PackB16AVX2, AxpyRowsAVX2,
-// AxpyIndexedAVX2, ScatterAxpy8AVX2 and CombineRows8AVX2 behind one set of
-// signatures, so that the native, simulated and reference versions run
-// the same cases.
+// AxpyIndexedAVX2, CountEqualAVX2, CompressRowAVX2, ScatterAxpy8AVX2 and
+// CombineRows8AVX2 behind one set of signatures, so that the native,
+// simulated and reference versions run the same cases.
 type avx2Kernels struct {
 	gemm        func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) error
 	packB16     func(dst, b []float32, ldb, k, n int) error
 	axpyRows    func(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32) error
 	axpyIndexed func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32) error
+	countEqual  func(x []float32, v float32) (int, error)
+	compressRow func(x []float32, base float32, col0 int32, index []int32, value []float32) (int, error)
 	scatterAxpy func(val []float32, idx []int32, x []float32, acc []float32) error
 	combineRows func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int) error
 }
@@ -38,6 +40,7 @@ func load(t testing.TB, path string) *Program {
 
 func simulatedAVX2(t testing.TB) avx2Kernels {
 	gemm, gemv := load(t, "../../asm/gemm_avx2_amd64.s"), load(t, "../../asm/gemv_avx2_amd64.s")
+	compress := load(t, "../../asm/compress_avx2_amd64.s")
 	sparse := load(t, "../../asm/sparse_avx2_amd64.s")
 	return avx2Kernels{
 		gemm: func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) error {
@@ -56,6 +59,16 @@ func simulatedAVX2(t testing.TB) avx2Kernels {
 		axpyIndexed: func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32) error {
 			_, err := gemv.Call("AxpyIndexedAVX2", NewFrame().Float32(alpha).Slice(val).Int32Slice(idx).Slice(b).Int(ldb).Slice(y))
 			return err
+		},
+		countEqual: func(x []float32, v float32) (int, error) {
+			var n int
+			_, err := compress.Call("CountEqualAVX2", NewFrame().Slice(x).Float32(v).IntResult(&n))
+			return n, err
+		},
+		compressRow: func(x []float32, base float32, col0 int32, index []int32, value []float32) (int, error) {
+			var k int
+			_, err := compress.Call("CompressRowAVX2", NewFrame().Slice(x).Float32(base).Int32(col0).Int32Slice(index).Slice(value).IntResult(&k))
+			return k, err
 		},
 		scatterAxpy: func(val []float32, idx []int32, x []float32, acc []float32) error {
 			_, err := sparse.Call("ScatterAxpy8AVX2", NewFrame().Slice(val).Int32Slice(idx).Slice(x).Slice(acc))
@@ -120,6 +133,26 @@ var referenceAVX2 = avx2Kernels{
 			axpyRow(alpha, v, b[int(idx[p])*ldb:], y)
 		}
 		return nil
+	},
+	countEqual: func(x []float32, v float32) (int, error) {
+		n := 0
+		for _, e := range x {
+			if e == v {
+				n++
+			}
+		}
+		return n, nil
+	},
+	compressRow: func(x []float32, base float32, col0 int32, index []int32, value []float32) (int, error) {
+		k := 0
+		for j, v := range x {
+			if v != base {
+				index[k] = col0 + int32(j)
+				value[k] = math.Float32frombits(sub(bitsOf(v), bitsOf(base))) // VSUBPS base, x
+				k++
+			}
+		}
+		return k, nil
 	},
 	scatterAxpy: func(val []float32, idx []int32, x []float32, acc []float32) error {
 		for k, v := range val {
@@ -376,6 +409,103 @@ func TestAxpyIndexedAVX2(t *testing.T) {
 			return kern.axpyIndexed(alpha, val, idx, b, ldb, y)
 		}) {
 			return
+		}
+	}
+}
+
+// mostlyBase returns n elements, each the base (or, if the base is a
+// zero, either zero) except with probability density a random value,
+// with specials sometimes one of specialValues.
+func mostlyBase(r *rand.Rand, n int, base float32, density float64, specials bool) []float32 {
+	x := randomValues(r, n, specials)
+	for j := range x {
+		if r.Float64() >= density {
+			x[j] = base
+			if base == 0 && r.IntN(2) == 0 {
+				x[j] = -base
+			}
+		}
+	}
+	return x
+}
+
+// compressCase returns a row for the compress kernels and its base: of
+// every length up to 40 or an MNIST image's, of every density, with
+// specials (NaNs, infinities, zeros) among its elements or as its base.
+func compressCase(r *rand.Rand, c int) (x []float32, base float32) {
+	n := pick(r, r.IntN(41), r.IntN(41), 784)
+	base = pick[float32](r, -1, 0, 0.5, pick(r, specialValues...))
+	return mostlyBase(r, n, base, pick(r, 0, 0.1, 0.5, 1), c%2 == 1), base
+}
+
+func TestCountEqualAVX2(t *testing.T) {
+	sim := simulatedAVX2(t)
+	impls := comparedWith(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	for c := range 400 {
+		x, v := compressCase(r, c)
+		got, err := sim.countEqual(x, v)
+		if err != nil {
+			t.Fatalf("case %d: simulated: %v", c, err)
+		}
+		for _, impl := range impls {
+			if want, _ := impl.k.countEqual(x, v); got != want {
+				t.Fatalf("case %d: len(x)=%d v=%g: simulated %d, %s %d", c, len(x), v, got, impl.name, want)
+			}
+		}
+	}
+}
+
+// TestCompressRowAVX2 checks the count and the entries before it against
+// the reference, and, against the hardware, everything the kernel writes
+// (what it leaves past the count is unspecified, but the same
+// instructions leave the same bits). The outputs are exactly len(x)+8
+// long, between guards that must not be written.
+func TestCompressRowAVX2(t *testing.T) {
+	sim := simulatedAVX2(t)
+	impls := comparedWith(t)
+	r := rand.New(rand.NewPCG(13, 14))
+	for c := range 400 {
+		x, base := compressCase(r, c)
+		col0 := pick[int32](r, 0, 1000, math.MaxInt32-20) // the last wraps around
+		n := len(x) + 8
+		indexBefore := make([]int32, guard+n+guard)
+		for i := range indexBefore {
+			indexBefore[i] = r.Int32()
+		}
+		_, valueBefore := guarded(r, n)
+		shape := fmt.Sprintf("case %d: len(x)=%d base=%g col0=%d", c, len(x), base, col0)
+		// run calls compressRow on fresh copies of the outputs' backing
+		// arrays and checks their guards.
+		run := func(name string, kern avx2Kernels) (k int, index []int32, value []float32) {
+			index, value = append([]int32(nil), indexBefore...), append([]float32(nil), valueBefore...)
+			k, err := kern.compressRow(x, base, col0, index[guard:guard+n:guard+n], value[guard:guard+n:guard+n])
+			if err != nil {
+				t.Fatalf("%s: %s: %v", name, shape, err)
+			}
+			for i := range index {
+				if (i < guard || i >= guard+n) && (index[i] != indexBefore[i] || bitsOf(value[i]) != bitsOf(valueBefore[i])) {
+					t.Fatalf("%s: %s: element %d of the outputs' backing arrays, outside them, was written", name, shape, i-guard)
+				}
+			}
+			return k, index[guard : guard+n], value[guard : guard+n]
+		}
+		k, index, value := run("simulated", sim)
+		for _, impl := range impls {
+			wantK, wantIndex, wantValue := run(impl.name, impl.k)
+			if k != wantK {
+				t.Fatalf("%s: simulated count %d, %s %d", shape, k, impl.name, wantK)
+			}
+			compared := k // the reference leaves the rest alone
+			if impl.name == "native" {
+				compared = n
+			}
+			for i := range compared {
+				if index[i] != wantIndex[i] || bitsOf(value[i]) != bitsOf(wantValue[i]) {
+					t.Fatalf("%s: simulated vs %s: entry %d = (%d, %#08x), want (%d, %#08x)", shape, impl.name, i,
+						index[i], bitsOf(value[i]), wantIndex[i], bitsOf(wantValue[i]))
+				}
+			}
 		}
 	}
 }

@@ -58,26 +58,28 @@ const (
 // executed.
 //
 // The instructions are MOV, ADD, SUB, AND, OR, XOR, CMP, TEST, SHL, SHR,
-// SAR, INC, DEC, NEG, NOT, LEA, IMUL and IMUL3 with Q and L suffixes (L
-// zero-extends its result into the 64-bit register); MOVLQSX; the conditional
-// jumps on ZF, SF, CF and OF, JMP and RET; PREFETCHT0, PREFETCHT1,
-// PREFETCHT2 and PREFETCHNTA, which do nothing; VZEROUPPER; and on X, Y
-// and Z registers VMOVUPS, VMOVDQU, VMOVDQU32, VBROADCASTSS, VXORPS,
-// VANDPS, VANDNPS, VORPS, VPXORD, VPANDD, VPANDND, VPORD, VADDPS,
+// SAR, INC, DEC, NEG, NOT, LEA, IMUL, IMUL3 and POPCNT with Q and L
+// suffixes (L zero-extends its result into the 64-bit register); MOVLQSX;
+// the conditional jumps on ZF, SF, CF and OF, JMP and RET; PREFETCHT0,
+// PREFETCHT1, PREFETCHT2 and PREFETCHNTA, which do nothing; VZEROUPPER;
+// and on X, Y and Z registers VMOVUPS, VMOVDQU, VMOVDQU32, VBROADCASTSS,
+// VXORPS, VANDPS, VANDNPS, VORPS, VPXORD, VPANDD, VPANDND, VPORD, VADDPS,
 // VSUBPS, VMULPS, VDIVPS, VMINPS, VMAXPS, VFMADD132PS, VFMADD213PS,
 // VFMADD231PS, VFNMADD132PS, VFNMADD213PS, VFNMADD231PS, VPADDD, VPSUBD,
 // VRNDSCALEPS, VCVTPS2DQ and VCVTTPS2DQ with memory or register sources,
 // AVX-512 opmasks (merging, or zeroing with .Z) and embedded broadcast
 // (.BCST), and VPSLLD, VPSRLD and VPSRAD by an immediate; VCMPPS into a
 // vector (X and Y) or, with opmasks and .BCST, into an opmask; VBLENDMPS
-// and VPERMILPS by an immediate on registers; on X and Y registers
+// and VPERMILPS by an immediate on registers; VPERMPS and VPERMD on Y and
+// Z registers, from memory only without an opmask; on X and Y registers
 // VROUNDPS, VBLENDVPS, VMOVMSKPS and VMASKMOVPS loads and stores;
-// VEXTRACTF128, VEXTRACTF32X4 and VEXTRACTF64X4 between registers;
-// MOVSS, MOVSD, VMOVSS and VMOVSD loads and stores; on float64 lanes,
-// without opmasks, VXORPD, VADDPD, VHADDPD (X and Y), VCVTPS2PD,
-// VFMADD132PD, VFMADD213PD and VFMADD231PD; KMOVB, KMOVW, KMOVD and KMOVQ
-// between opmask registers, general registers and memory. Floating-point instructions compute as under the default MXCSR:
-// round to nearest even, no flush to zero, exceptions masked.
+// VEXTRACTF128, VEXTRACTF32X4 and VEXTRACTF64X4 between registers; MOVSS,
+// MOVSD, VMOVSS and VMOVSD loads and stores; on float64 lanes, without
+// opmasks, VXORPD, VADDPD, VHADDPD (X and Y), VCVTPS2PD, VFMADD132PD,
+// VFMADD213PD and VFMADD231PD; KMOVB, KMOVW, KMOVD and KMOVQ between
+// opmask registers, general registers and memory. Floating-point
+// instructions compute as under the default MXCSR: round to nearest even,
+// no flush to zero, exceptions masked.
 //
 // Call returns an error wrapping ErrNoFunction, ErrFrame, ErrUnsupported,
 // ErrFault or ErrStepLimit; memory written before the error stays written.
@@ -340,6 +342,10 @@ func (m *machine) exec(in *inst) {
 		m.write(b, size, m.addr(&a.mem))
 	case opMOVLQSX:
 		m.write(b, 8, uint64(int64(int32(m.read(a, 4)))))
+	case opPOPCNT: // ZF tells a zero source; CF, OF and SF are cleared
+		r := uint64(bits.OnesCount64(m.read(a, size)))
+		m.setLogic(r, size)
+		m.write(b, size, r)
 	case opADD:
 		x, y := m.read(b, size), m.read(a, size)
 		r := (x + y) & mask
@@ -424,6 +430,8 @@ func (m *machine) exec(in *inst) {
 		m.extract(in)
 	case opVPERMIL:
 		m.permil(in)
+	case opVPERM:
+		m.perm(in)
 	case opVCVTPS2PD:
 		m.cvtps2pd(in)
 	case opVADDPD, opVHADDPD, opVFMADD132PD, opVFMADD213PD, opVFMADD231PD:

@@ -378,6 +378,19 @@ func (m *machine) permil(in *inst) {
 	m.commit(in.args[2].reg, &m.res, n, m.active(in), in.zero)
 }
 
+// perm executes VPERMPS and VPERMD x, idx, d: lane i of d becomes the
+// lane of x that the low bits of idx[i] number (3 bits on Y, 4 on Z).
+func (m *machine) perm(in *inst) {
+	n := int(in.lanes)
+	active := m.active(in)
+	x := m.source(in, &in.args[0], 1<<n-1)
+	idx := &m.vec[in.args[1].reg]
+	for i := range n {
+		m.res[i] = x[idx[i]&uint32(n-1)]
+	}
+	m.commit(in.args[2].reg, &m.res, n, active, in.zero)
+}
+
 // lane64 and setLane64 read and write float64 lane i of v: float32 lanes
 // 2i (low half) and 2i+1.
 func lane64(v *[16]uint32, i int) uint64 { return uint64(v[2*i]) | uint64(v[2*i+1])<<32 }
