@@ -20,8 +20,8 @@ import (
 // methods that build a SparseRows keep that order and every index below
 // cols, so the products need not check them.
 //
-// A SparseRows made by Gather or RowSlice shares its entries with the
-// matrix it came from.
+// A SparseRows made by RowSlice shares its entries with the matrix it
+// came from.
 type SparseRows struct {
 	cols       int
 	base       []float32 // one per row
@@ -155,16 +155,28 @@ func (s *SparseRows) RowSlice(from, to int) SparseRows {
 	return SparseRows{cols: s.cols, base: s.base[from:to], start: s.start[from:to], end: s.end[from:to], index: s.index, value: s.value}
 }
 
-// Gather sets s to the rows of src listed in rows, in that order, sharing
-// src's entries: only the per-row bases and bounds are copied. It panics
-// if a row is out of range.
+// Gather sets s to the rows of src listed in rows, in that order, copying
+// their entries into s's own storage, which it reuses. The products then
+// read one compact run of entries, where rows scattered over a large src
+// would cost a cache miss each. Gather panics if a row is out of range.
 func (s *SparseRows) Gather(src *SparseRows, rows []uint32) {
-	s.cols, s.index, s.value = src.cols, src.index, src.value
+	s.cols = src.cols
 	s.base = resizeSlice(s.base, len(rows))
 	s.start = resizeSlice(s.start, len(rows))
 	s.end = resizeSlice(s.end, len(rows))
+	entries := 0
+	for _, r := range rows {
+		entries += src.end[r] - src.start[r]
+	}
+	s.index = resizeSlice(s.index, entries)
+	s.value = resizeSlice(s.value, entries)
+	n := 0
 	for i, r := range rows {
-		s.base[i], s.start[i], s.end[i] = src.base[r], src.start[r], src.end[r]
+		lo, hi := src.start[r], src.end[r]
+		s.base[i], s.start[i] = src.base[r], n
+		n += copy(s.index[n:], src.index[lo:hi])
+		copy(s.value[s.start[i]:], src.value[lo:hi])
+		s.end[i] = n
 	}
 }
 
@@ -176,9 +188,9 @@ func (s *SparseRows) Gather(src *SparseRows, rows []uint32) {
 // adding the entries in order. With baseRow the column sums of B
 // (ColSums, which callers computing many products with one B keep) that
 // is C = alpha*A·B + beta*C. As in Gemm, beta == 0 means C is only
-// written. Large products are split between threads by rows, each row
-// computed on its own, so the results do not depend on the thread count.
-// SparseGemm panics if the shapes do not agree.
+// written. Large products are split between threads by columns of C,
+// computed on their own, so the results do not depend on the thread
+// count. SparseGemm panics if the shapes do not agree.
 func SparseGemm(alpha float32, a SparseRows, b Matrix, beta float32, c Matrix, baseRow []float32) {
 	b.valid("SparseGemm B")
 	c.valid("SparseGemm C")
@@ -247,67 +259,41 @@ const sparseBlock = 8
 // lower than Gemm's threshold because a sparse multiply-add costs more.
 const sparseParallelMinMACs = 1 << 19
 
+// sparseSplit is the unit, in columns of C, in which sparseRun splits a
+// product between threads: 64 bytes, so that a thread's columns of a
+// matrix whose rows start on a cache line do not share lines with
+// another's, and a whole number of SparseGemmT's blocks.
+const sparseSplit = 16
+
 // sparseRun computes g, splitting it between threads when it is large
-// enough and the pool is free: SparseGemm's rows into runs of about as
-// many entries each, SparseGemmT's columns into runs of whole blocks.
+// enough and the pool is free. The threads share C's columns: training
+// alternates a SparseGemm with a layer's weights (B) and a SparseGemmT
+// into them (C), and split alike, each thread reads and writes the same
+// columns of the weights, which then stay in its core's cache.
 func sparseRun(g sparseArgs) {
-	entries := g.a.Entries()
-	threads := min(Threads(), g.a.Rows())
-	if g.transA {
-		threads = min(Threads(), (g.c.Cols+sparseBlock-1)/sparseBlock)
-	}
-	if threads < 2 || entries*g.c.Cols < sparseParallelMinMACs || !gemmPool.mu.TryLock() {
+	units := (g.c.Cols + sparseSplit - 1) / sparseSplit
+	threads := min(Threads(), units)
+	if threads < 2 || g.a.Entries()*g.c.Cols < sparseParallelMinMACs || !gemmPool.mu.TryLock() {
 		g.compute()
 		return
 	}
 	defer gemmPool.mu.Unlock()
 	startWorkers(threads-1, threads)
-	// Part 0 runs here, part t on worker t-1.
-	var mine sparseArgs
-	assign := func(t, lo, hi int) {
-		if t == 0 {
-			mine = g.part(lo, hi)
-		} else {
-			gemmPool.workers[t-1].task = gemmTask{sparse: g.part(lo, hi)}
-		}
-	}
-	if g.transA {
-		blocks := (g.c.Cols + sparseBlock - 1) / sparseBlock
-		for t := range threads {
-			assign(t, t*blocks/threads*sparseBlock, min((t+1)*blocks/threads*sparseBlock, g.c.Cols))
-		}
-	} else {
-		// Part t ends at the first row by which (t+1)/threads of the
-		// entries are done.
-		t, lo, done := 0, 0, 0
-		for i, start := range g.a.start {
-			done += g.a.end[i] - start
-			for t < threads-1 && done*threads >= (t+1)*entries {
-				assign(t, lo, i+1)
-				t, lo = t+1, i+1
-			}
-		}
-		for ; t < threads; t, lo = t+1, g.a.Rows() {
-			assign(t, lo, g.a.Rows())
-		}
+	bound := func(t int) int { return min(t*units/threads*sparseSplit, g.c.Cols) }
+	for t := 1; t < threads; t++ {
+		gemmPool.workers[t-1].task = gemmTask{sparse: g.part(bound(t), bound(t+1))}
 	}
 	postTasks(threads - 1)
-	mine.compute()
+	g.part(0, bound(1)).compute()
 	waitTasks()
 }
 
-// part returns the product restricted to rows [lo, hi) of C, or for
-// SparseGemmT to columns [lo, hi).
+// part returns the product restricted to columns [lo, hi) of C.
 func (g sparseArgs) part(lo, hi int) sparseArgs {
 	p := g
-	if g.transA {
-		p.b = g.b.View(0, lo, g.b.Rows, hi-lo)
-		p.c = g.c.View(0, lo, g.c.Rows, hi-lo)
-		p.baseRow = g.baseRow[lo:hi]
-	} else {
-		p.a = g.a.RowSlice(lo, hi)
-		p.c = g.c.RowSlice(lo, hi)
-	}
+	p.b = g.b.View(0, lo, g.b.Rows, hi-lo)
+	p.c = g.c.View(0, lo, g.c.Rows, hi-lo)
+	p.baseRow = g.baseRow[lo:hi]
 	return p
 }
 
