@@ -2,6 +2,7 @@ package linalg
 
 import (
 	"fmt"
+	"math"
 	"sync"
 )
 
@@ -28,6 +29,8 @@ type SparseRows struct {
 	start, end []int     // row i's entries are [start[i], end[i])
 	index      []int32   // column of each entry
 	value      []float32 // each entry's element minus its row's base
+
+	touched int32 // Gather's, so that its touching loads are kept
 }
 
 // Rows returns the number of rows.
@@ -164,10 +167,18 @@ func (s *SparseRows) Gather(src *SparseRows, rows []uint32) {
 	s.base = resizeSlice(s.base, len(rows))
 	s.start = resizeSlice(s.start, len(rows))
 	s.end = resizeSlice(s.end, len(rows))
+	// Count the entries, touching each row's first ones on the way: the
+	// cache misses of all rows then overlap, not one row's after another's.
 	entries := 0
+	var touch int32
 	for _, r := range rows {
-		entries += src.end[r] - src.start[r]
+		lo, hi := src.start[r], src.end[r]
+		if lo < hi {
+			touch += src.index[lo] + int32(math.Float32bits(src.value[lo]))
+		}
+		entries += hi - lo
 	}
+	s.touched = touch
 	s.index = resizeSlice(s.index, entries)
 	s.value = resizeSlice(s.value, entries)
 	n := 0
