@@ -28,15 +28,15 @@ func blobs(n, d, k int, seed uint64) (linalg.Matrix, []uint8) {
 	return x, y
 }
 
-// sparsify sets every row's first element and about three quarters of
-// the others of x to -1, as the seed's scaling leaves MNIST's background,
+// sparsify sets every row's first element and about 85% of the others
+// of x to -1, as the seed's scaling leaves MNIST's background,
 // so that x takes the sparse path (sparse.go). It returns x.
 func sparsify(x linalg.Matrix, seed uint64) linalg.Matrix {
 	r := rand.New(rand.NewPCG(seed, 9))
 	for i := range x.Rows {
 		row := x.Row(i)
 		for j := range row {
-			if j == 0 || r.Float64() < 0.75 {
+			if j == 0 || r.Float64() < 0.85 {
 				row[j] = -1
 			}
 		}
