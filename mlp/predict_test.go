@@ -116,10 +116,19 @@ func TestPredictAllocs(t *testing.T) {
 
 // TestInferenceThreads checks that Predict, PredictProba and Evaluate over
 // several chunks, spread over threads, give the same bits for any thread
-// count.
+// count, on dense rows and on rows that take the sparse path.
 func TestInferenceThreads(t *testing.T) {
 	n, _, _ := trained(t, Config{})
 	x, y := blobs(3*chunkRows+17, 12, 5, 12)
+	sparse, _ := blobs(3*chunkRows+17, 12, 5, 12)
+	sparsify(sparse, 12)
+	for _, x := range []linalg.Matrix{x, sparse} {
+		inferenceThreads(t, n, x, y)
+	}
+}
+
+// inferenceThreads is TestInferenceThreads on the rows of x.
+func inferenceThreads(t *testing.T, n *Network, x linalg.Matrix, y []uint8) {
 	type result struct {
 		pred  []int
 		proba linalg.Matrix
@@ -227,6 +236,46 @@ func TestPredictRejects(t *testing.T) {
 			err := tc.call()
 			if !errors.Is(err, tc.target) || !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("error %v, want %v containing %q", err, tc.target, tc.msg)
+			}
+		})
+	}
+}
+
+// TestFitEvaluationMatchesEvaluate checks that the history Fit reports
+// after an epoch is what Evaluate and Accuracy compute from the weights,
+// on dense rows and on rows that take the sparse path (which Fit
+// compresses once and Evaluate chunk by chunk).
+func TestFitEvaluationMatchesEvaluate(t *testing.T) {
+	for _, sparse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("sparse=%t", sparse), func(t *testing.T) {
+			x, y := blobs(2*chunkRows+300, 40, 4, 14)
+			if sparse {
+				sparsify(x, 14)
+			}
+			if isSparse(x) != sparse {
+				t.Fatalf("isSparse = %t, want %t", !sparse, sparse)
+			}
+			xt, yt, xv, yv := x.RowSlice(0, 2*chunkRows+100), y[:2*chunkRows+100], x.RowSlice(2*chunkRows+100, x.Rows), y[2*chunkRows+100:]
+			n, err := New(40, 4, Config{Epochs: 2, Hidden: []int{16}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := n.Fit(t.Context(), xt, yt, xv, yv, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := h[len(h)-1]
+			cost, acc, err := n.Evaluate(xt, yt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			validAcc, err := n.Accuracy(xv, yv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cost != last.Cost || acc != last.TrainAcc || validAcc != last.ValidAcc {
+				t.Errorf("Fit reported cost %v, train %v, valid %v; Evaluate and Accuracy give %v, %v, %v",
+					last.Cost, last.TrainAcc, last.ValidAcc, cost, acc, validAcc)
 			}
 		})
 	}
