@@ -11,6 +11,7 @@ import (
 
 	"github.com/mlpgo/mlpgo/linalg"
 	"github.com/mlpgo/mlpgo/mlp"
+	"github.com/mlpgo/mlpgo/mnistio"
 )
 
 // gemmShape is one product C = op(A)·op(B) from the MLP or a square, named
@@ -178,24 +179,38 @@ func BenchmarkVec(b *testing.B) {
 // with random labels 0..9.
 type benchData struct {
 	name string
-	make func(rows int) (linalg.Matrix, []uint8)
+	make func(b *testing.B, rows int) (linalg.Matrix, []uint8)
 }
 
 // benchSets are the inputs the end-to-end benchmarks run on: uniform
-// values, which no sparse path can exploit, and digit-like rows, which
-// are MNIST's shape: a background of -1 except, in the central 20x20
-// pixels, about 150 strokes (MNIST's mean: 19% of a row's pixels).
+// values, which no sparse path can exploit; digit-like rows, which have
+// MNIST's shape (a background of -1 except, in the central 20x20 pixels,
+// about 150 strokes: MNIST's mean is 19% of a row's pixels); and MNIST's
+// own first training rows, which ../shared/bench/compare_epoch.sh's
+// NumPy and PyTorch rows train on (fetched into the cache when missing).
 var benchSets = []benchData{
-	{"uniform", func(rows int) (linalg.Matrix, []uint8) {
+	{"uniform", func(_ *testing.B, rows int) (linalg.Matrix, []uint8) {
 		return synthetic(rows, func(r *rand.Rand, _ int) float32 { return 2*r.Float32() - 1 })
 	}},
-	{"mnist-like", func(rows int) (linalg.Matrix, []uint8) {
+	{"mnist-like", func(_ *testing.B, rows int) (linalg.Matrix, []uint8) {
 		return synthetic(rows, func(r *rand.Rand, j int) float32 {
 			if y, x := j/28, j%28; y < 4 || y >= 24 || x < 4 || x >= 24 || r.Float32() >= 0.375 {
 				return -1
 			}
 			return 1 - 2*r.Float32() // in (-1, 1]
 		})
+	}},
+	{"mnist", func(b *testing.B, rows int) (linalg.Matrix, []uint8) {
+		dir, err := mnistio.Fetch(b.Context(), mnistio.FetchOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		train, err := mnistio.Load(dir, "train", mnistio.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		d := train.Slice(0, rows)
+		return linalg.FromSlice(d.N, d.Features, d.Data), d.Labels
 	}},
 }
 
@@ -235,7 +250,7 @@ func seedNetwork(b *testing.B, cfg mlp.Config) *mlp.Network {
 func BenchmarkTrainStep(b *testing.B) {
 	for _, set := range benchSets {
 		b.Run(set.name, func(b *testing.B) {
-			x, y := set.make(100)
+			x, y := set.make(b, 100)
 			n := seedNetwork(b, mlp.Config{})
 			b.ReportAllocs()
 			for b.Loop() {
@@ -262,7 +277,7 @@ func BenchmarkTrainEpoch(b *testing.B) {
 }
 
 func trainEpochs(b *testing.B, set benchData) {
-	x, y := set.make(60000)
+	x, y := set.make(b, 60000)
 	n := seedNetwork(b, mlp.Config{Epochs: b.N})
 	var train, eval time.Duration
 	var mark time.Time
@@ -292,7 +307,7 @@ func trainEpochs(b *testing.B, set benchData) {
 func BenchmarkPredictOne(b *testing.B) {
 	for _, set := range benchSets {
 		b.Run(set.name, func(b *testing.B) {
-			x, _ := set.make(1)
+			x, _ := set.make(b, 1)
 			n := seedNetwork(b, mlp.Config{})
 			dst := make([]int, 1)
 			b.ReportAllocs()
@@ -310,7 +325,7 @@ func BenchmarkPredictOne(b *testing.B) {
 func BenchmarkPredictBatch10000(b *testing.B) {
 	for _, set := range benchSets {
 		b.Run(set.name, func(b *testing.B) {
-			x, _ := set.make(10000)
+			x, _ := set.make(b, 10000)
 			n := seedNetwork(b, mlp.Config{})
 			dst := make([]int, 10000)
 			b.ReportAllocs()

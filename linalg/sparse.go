@@ -39,16 +39,6 @@ func (s *SparseRows) Rows() int { return len(s.base) }
 // Cols returns the number of columns.
 func (s *SparseRows) Cols() int { return s.cols }
 
-// Bases returns the rows' bases, one per row, for reading only.
-func (s *SparseRows) Bases() []float32 { return s.base }
-
-// Row returns row i's base, and its entries' columns and values (their
-// elements minus the base), for reading only.
-func (s *SparseRows) Row(i int) (base float32, index []int32, value []float32) {
-	lo, hi := s.start[i], s.end[i]
-	return s.base[i], s.index[lo:hi], s.value[lo:hi]
-}
-
 // Entries returns the number of entries of all rows.
 func (s *SparseRows) Entries() int {
 	n := 0
@@ -103,10 +93,14 @@ func countEqualGeneric(x []float32, v float32) int {
 	return n
 }
 
+// compressSlack is how far past a row's elements compressRow may write:
+// the SIMD kernels store whole vectors of eight.
+const compressSlack = 8
+
 // compressRowGeneric is the portable compressRow: for every j with
 // x[j] != base, in order, index[k], value[k] = col0+j, x[j]-base and k++;
-// it returns k. index and value need room for len(x)+8 elements, which
-// the SIMD kernels use as slack.
+// it returns k. index and value need room for len(x)+compressSlack
+// elements.
 func compressRowGeneric(x []float32, base float32, col0 int32, index []int32, value []float32) int {
 	index, value = index[:len(x)], value[:len(x)]
 	k := 0
@@ -137,9 +131,9 @@ func (s *SparseRows) Compress(x Matrix) {
 		s.base[i] = base
 		entries += e
 	}
-	// compressRow needs room for a row's worth past the last entry.
-	s.index = resizeSlice(s.index, entries+x.Cols+sparseBlock)
-	s.value = resizeSlice(s.value, entries+x.Cols+sparseBlock)
+	// compressRow needs room for a row and its slack past the last entry.
+	s.index = resizeSlice(s.index, entries+x.Cols+compressSlack)
+	s.value = resizeSlice(s.value, entries+x.Cols+compressSlack)
 	compressRow := kernels().compressRow
 	n := 0
 	for i := range x.Rows {
