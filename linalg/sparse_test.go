@@ -64,14 +64,16 @@ func testSparseRowsCompress(t *testing.T) {
 				}
 				got := s.dense()
 				for i := range x.Rows {
+					row := x.Row(i)
 					count := map[float32]int{}
-					for _, v := range x.Row(i) {
+					for _, v := range row {
 						count[v]++
 					}
 					want := float32(0)
-					for v, c := range count {
-						if 2*c > x.Cols {
-							want = v
+					for _, cand := range []float32{row[0], row[len(row)-1], 0} {
+						if 2*count[cand] > x.Cols {
+							want = cand
+							break
 						}
 					}
 					if s.base[i] != want {
@@ -320,6 +322,31 @@ func TestSparseGemmThreads(t *testing.T) {
 						t.Fatalf("%s, %d threads: C element %d = %g, with 1 thread %g", m.name, threads, i, v, m.want.Data[i])
 					}
 				}
+			}
+		}
+	})
+}
+
+func TestRowBase(t *testing.T) {
+	nan := float32(math.NaN())
+	forEachISA(t, func(t *testing.T) {
+		for _, tc := range []struct {
+			row     []float32
+			base    float32
+			entries int
+		}{
+			{nil, 0, 0},
+			{[]float32{-1, -1, -1, 5}, -1, 1},
+			{[]float32{5, -1, -1, -1}, -1, 1},                      // the last element
+			{[]float32{5, 0, 0, 2, 0}, 0, 2},                       // 0
+			{[]float32{5, -1, -1, -1, 7}, 0, 5},                    // -1 is neither first nor last
+			{[]float32{2, 2, 3, 3}, 0, 4},                          // half is not more than half
+			{[]float32{nan, nan, nan, 1}, 0, 4},                    // NaN equals nothing
+			{[]float32{0, float32(math.Copysign(0, -1)), 1}, 0, 1}, // -0 == 0
+		} {
+			base, entries := RowBase(tc.row)
+			if math.Float32bits(base) != math.Float32bits(tc.base) || entries != tc.entries {
+				t.Errorf("RowBase(%v) = %g, %d; want %g, %d", tc.row, base, entries, tc.base, tc.entries)
 			}
 		}
 	})
