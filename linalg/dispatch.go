@@ -29,9 +29,10 @@ type kernelSet struct {
 	axpyIndexed func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32)
 	// scatterAxpy8 and combineRows8 are SparseGemmT's kernels: for each
 	// e, acc[idx[e]*8:][:8] += val[e] * x[:8]; then for p < rows and
-	// l < width, c[p*ldc+l] = alpha*(acc[p*8+l] + v[l]) + beta*c[p*ldc+l].
+	// l < width, c[p*ldc+l] = alpha*(acc[p*8+l] + v[l]) + beta*c[p*ldc+l],
+	// and sums[l] = the sum of the new c[p*ldc+l] over p in order.
 	scatterAxpy8 func(val []float32, idx []int32, x, acc []float32)
-	combineRows8 func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int)
+	combineRows8 func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32)
 	// countEqual and compressRow are SparseRows.Compress's kernels: how
 	// many elements of x equal v; and for every j with x[j] != base, in
 	// order, index[k], value[k] = col0+j, x[j]-base, k++, returning k.

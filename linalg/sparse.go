@@ -197,15 +197,18 @@ func SparseGemm(alpha float32, a SparseRows, b Matrix, beta float32, c Matrix, b
 
 // SparseGemmT computes C = alpha*Aᵀ·B + beta*C, where A is m x k, B m x n
 // and C k x n: C[p, j] sums A's elements in column p times B's column j,
-// over A's rows in order, the bases' share first. As in Gemm, beta == 0
-// means C is only written. Large products are split between threads by
-// columns of C, computed on their own, so the results do not depend on
-// the thread count. SparseGemmT panics if the shapes do not agree.
-func SparseGemmT(alpha float32, a SparseRows, b Matrix, beta float32, c Matrix) {
+// over A's rows in order, the bases' share first. If colSums is not nil,
+// it also receives C's column sums, the bits ColSums would compute, at no
+// extra pass over C. As in Gemm, beta == 0 means C is only written. Large
+// products are split between threads by columns of C, computed on their
+// own, so the results do not depend on the thread count. SparseGemmT
+// panics if the shapes do not agree.
+func SparseGemmT(alpha float32, a SparseRows, b Matrix, beta float32, c Matrix, colSums []float32) {
 	b.valid("SparseGemmT B")
 	c.valid("SparseGemmT C")
-	if a.Rows() != b.Rows || c.Rows != a.cols || c.Cols != b.Cols {
-		panic(fmt.Sprintf("linalg: SparseGemmT: A is %dx%d, B %s, C %s", a.Rows(), a.cols, b.shape(), c.shape()))
+	if a.Rows() != b.Rows || c.Rows != a.cols || c.Cols != b.Cols || colSums != nil && len(colSums) != c.Cols {
+		panic(fmt.Sprintf("linalg: SparseGemmT: A is %dx%d, B %s, C %s, colSums has %d elements",
+			a.Rows(), a.cols, b.shape(), c.shape(), len(colSums)))
 	}
 	if c.Rows == 0 || c.Cols == 0 {
 		return
@@ -215,7 +218,7 @@ func SparseGemmT(alpha float32, a SparseRows, b Matrix, beta float32, c Matrix) 
 	defer sparseBufferPool.Put(buf)
 	buf.shares = resizeSlice(buf.shares, b.Cols)
 	Gemm(false, false, 1, FromSlice(1, b.Rows, a.base), b, 0, FromSlice(1, b.Cols, buf.shares))
-	sparseRun(sparseArgs{ks: kernels(), transA: true, alpha: alpha, a: a, b: b, beta: beta, c: c, baseRow: buf.shares})
+	sparseRun(sparseArgs{ks: kernels(), transA: true, alpha: alpha, a: a, b: b, beta: beta, c: c, baseRow: buf.shares, colSums: colSums})
 }
 
 // sparseArgs are the operands of a SparseGemm or SparseGemmT (transA), or
@@ -229,6 +232,7 @@ type sparseArgs struct {
 	beta    float32
 	c       Matrix
 	baseRow []float32 // SparseGemm's, or the bases' share of SparseGemmT
+	colSums []float32 // SparseGemmT's, or nil
 }
 
 // sparseBuffers is the scratch space of a SparseGemmT, or of the part of
@@ -237,6 +241,7 @@ type sparseBuffers struct {
 	shares []float32 // the bases' share of each row of C
 	acc    []float32 // k x sparseBlock sums of one block of C's columns
 	x      [sparseBlock]float32
+	sums   [sparseBlock]float32 // a block's column sums, when nobody wants them
 }
 
 var sparseBufferPool = sync.Pool{New: func() any { return new(sparseBuffers) }}
@@ -285,6 +290,9 @@ func (g sparseArgs) part(lo, hi int) sparseArgs {
 	p.b = g.b.View(0, lo, g.b.Rows, hi-lo)
 	p.c = g.c.View(0, lo, g.c.Rows, hi-lo)
 	p.baseRow = g.baseRow[lo:hi]
+	if g.colSums != nil {
+		p.colSums = g.colSums[lo:hi]
+	}
 	return p
 }
 
@@ -341,7 +349,11 @@ func (g sparseArgs) computeT() {
 			}
 			ks.scatterAxpy8(a.value[lo:hi], a.index[lo:hi], x[:sparseBlock], buf.acc)
 		}
-		ks.combineRows8(g.alpha, g.beta, buf.acc, g.baseRow[j0:j0+width], g.c.Data[j0:], g.c.Stride, k, width)
+		sums := buf.sums[:width]
+		if g.colSums != nil {
+			sums = g.colSums[j0 : j0+width]
+		}
+		ks.combineRows8(g.alpha, g.beta, buf.acc, g.baseRow[j0:j0+width], g.c.Data[j0:], g.c.Stride, k, width, sums)
 	}
 }
 
@@ -371,19 +383,22 @@ func scatterAxpy8Generic(val []float32, idx []int32, x, acc []float32) {
 
 // combineRows8Generic is the portable combineRows8: for p < rows and
 // l < width, c[p*ldc+l] = alpha*(acc[p*8+l] + v[l]) + beta*c[p*ldc+l],
-// not reading c when beta is 0.
-func combineRows8Generic(alpha, beta float32, acc, v, c []float32, ldc, rows, width int) {
-	v = v[:width]
+// not reading c when beta is 0; then sums[l] is the sum of the new
+// c[p*ldc+l] over p in order, as ColSums adds them.
+func combineRows8Generic(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32) {
+	v, sums = v[:width], sums[:width]
+	clear(sums)
 	for p := range rows {
-		sums := acc[p*sparseBlock:][:width]
+		block := acc[p*sparseBlock:][:width]
 		row := c[p*ldc:][:width]
-		for l, t := range sums {
+		for l, t := range block {
 			t += v[l]
 			if beta == 0 {
 				row[l] = alpha * t
 			} else {
 				row[l] = alpha*t + beta*row[l]
 			}
+			sums[l] += row[l]
 		}
 	}
 }

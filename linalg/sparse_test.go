@@ -198,9 +198,17 @@ func TestSparseGemm(t *testing.T) {
 			if beta == 0 {
 				c2.Fill(float32(math.NaN())) // not read
 			}
-			SparseGemmT(alpha, s, b2, beta, c2)
+			sums2 := make([]float32, n2)
+			SparseGemmT(alpha, s, b2, beta, c2, sums2)
 			checkSparseProduct(t, "Aᵀ·B", c2, want2, scale2, m)
 			checkOutsideView(t, "Aᵀ·B", c2)
+			wantSums := make([]float32, n2)
+			ColSums(wantSums, c2)
+			for j, v := range sums2 {
+				if math.Float32bits(v) != math.Float32bits(wantSums[j]) {
+					t.Fatalf("Aᵀ·B: column sum %d = %g, ColSums gives %g", j, v, wantSums[j])
+				}
+			}
 
 			// Rows gathered in another order, and a slice of them.
 			rows := make([]uint32, r.IntN(m+1))
@@ -273,7 +281,7 @@ func TestSparseAllocatesNothing(t *testing.T) {
 			"Compress":    func() { s.Compress(x) },
 			"Gather":      func() { batch.Gather(&s, rows) },
 			"SparseGemm":  func() { SparseGemm(1, s, b, 0, c, sums) },
-			"SparseGemmT": func() { SparseGemmT(-0.1, batch, d.RowSlice(0, 50), 0.9, g) },
+			"SparseGemmT": func() { SparseGemmT(-0.1, batch, d.RowSlice(0, 50), 0.9, g, sums) },
 		} {
 			if n := testing.AllocsPerRun(20, op); n != 0 {
 				t.Errorf("%s allocates %v times per call, want 0", name, n)
@@ -308,7 +316,7 @@ func TestSparseGemmThreads(t *testing.T) {
 			c.Fill(0.5)
 			g.Fill(0.25)
 			SparseGemm(-0.5, s, b, 0.9, c, sums)
-			SparseGemmT(-0.5, s, d, 0.9, g)
+			SparseGemmT(-0.5, s, d, 0.9, g, nil)
 			if threads == 1 {
 				want, wantT = c, g
 				continue

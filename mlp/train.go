@@ -102,13 +102,16 @@ type trainer struct {
 	yb   []uint8       // and labels
 	// For a sparse training set (sparse.go): the set compressed, and the
 	// minibatch's rows of it.
-	xs     *linalg.SparseRows
-	batch  linalg.SparseRows
-	fw     *forwardWork    // layer outputs; the last becomes the output delta
-	deltas []linalg.Matrix // deltas[l] is the delta of hidden layer l
-	gw     []linalg.Matrix // weight gradients (nil for SGD, which needs none)
-	gb     [][]float32     // bias gradients
-	params [][]float32
+	xs    *linalg.SparseRows
+	batch linalg.SparseRows
+	// sumsFresh says the last step's update of the first layer's weights
+	// also brought the network's inputSums up to date.
+	sumsFresh bool
+	fw        *forwardWork    // layer outputs; the last becomes the output delta
+	deltas    []linalg.Matrix // deltas[l] is the delta of hidden layer l
+	gw        []linalg.Matrix // weight gradients (nil for SGD, which needs none)
+	gb        [][]float32     // bias gradients
+	params    [][]float32
 
 	outAct  linalg.Activation
 	softmax bool
@@ -197,9 +200,10 @@ func (t *trainer) forwardBackward(xb linalg.Matrix, xs *linalg.SparseRows, yb []
 	n := t.n
 	last := len(n.layers) - 1
 	rows := len(yb)
-	if xs != nil {
+	if xs != nil && !t.sumsFresh {
 		n.weightsChanged() // by the previous step
 	}
+	t.sumsFresh = false
 	out := n.forward(t.fw, xb, xs, t.outAct, t.softmax)
 	if _, _, ok := firstNonFinite(out); !ok {
 		return false
@@ -229,10 +233,10 @@ func (t *trainer) forwardBackward(xb linalg.Matrix, xs *linalg.SparseRows, yb []
 		if !t.grads && n.cfg.Optimizer == SGD {
 			// The seed's W -= eta*(grad + l2*W) in the gradient
 			// product itself: W = (1 - eta*l2)*W - eta*prevᵀ·delta.
-			t.weightGrad(l, prev, xs, delta, -t.eta, 1-t.eta*t.l2, ly.w)
+			t.weightGrad(l, prev, xs, delta, -t.eta, 1-t.eta*t.l2, ly.w, true)
 			linalg.AxpbyVec(1, ly.b, -t.eta, t.gb[l])
 		} else {
-			t.weightGrad(l, prev, xs, delta, 1, 0, t.gw[l])
+			t.weightGrad(l, prev, xs, delta, 1, 0, t.gw[l], false)
 			if !t.grads {
 				t.update(2*l, ly.w.Data, t.gw[l].Data, t.l2)
 				t.update(2*l+1, ly.b, t.gb[l], 0)
@@ -245,13 +249,19 @@ func (t *trainer) forwardBackward(xb linalg.Matrix, xs *linalg.SparseRows, yb []
 
 // weightGrad sets dst = alpha*prevᵀ·delta + beta*dst, the weight gradient
 // of layer l, whose input prev is, for layer 0, the minibatch xs if that
-// is not nil.
-func (t *trainer) weightGrad(l int, prev linalg.Matrix, xs *linalg.SparseRows, delta linalg.Matrix, alpha, beta float32, dst linalg.Matrix) {
-	if l == 0 && xs != nil {
-		linalg.SparseGemmT(alpha, *xs, delta, beta, dst)
+// is not nil. intoWeights says dst is the layer's weights (SGD's fused
+// update); the sparse product then also brings the network's inputSums up
+// to date, as weightsChanged would, at no extra pass.
+func (t *trainer) weightGrad(l int, prev linalg.Matrix, xs *linalg.SparseRows, delta linalg.Matrix, alpha, beta float32, dst linalg.Matrix, intoWeights bool) {
+	if l > 0 || xs == nil {
+		linalg.Gemm(true, false, alpha, prev, delta, beta, dst)
 		return
 	}
-	linalg.Gemm(true, false, alpha, prev, delta, beta, dst)
+	var sums []float32
+	if intoWeights {
+		sums, t.sumsFresh = t.n.inputSums, true
+	}
+	linalg.SparseGemmT(alpha, *xs, delta, beta, dst, sums)
 }
 
 // update applies the optimizer to parameter p (index into t.params) with

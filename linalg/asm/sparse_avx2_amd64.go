@@ -33,11 +33,17 @@ func ScatterAxpy8AVX2(val []float32, idx []int32, x []float32, acc []float32)
 //			}
 //		}
 //	}
+//	for l := 0; l < width; l++ {
+//		sums[l] = 0
+//		for p := 0; p < rows; p++ {
+//			sums[l] += c[p*ldc+l] // the new C: what ColSums computes
+//		}
+//	}
 //
 // It touches nothing of C outside the first width elements of its rows
 // (masked loads and stores when width < 8) and reads v[:width] only.
-// len(v) >= width, len(acc) >= 8*rows and len(c) >= (rows-1)*ldc+width
-// are the caller's to ensure.
+// len(v) >= width, len(sums) >= width, len(acc) >= 8*rows and
+// len(c) >= (rows-1)*ldc+width are the caller's to ensure.
 //
 //go:noescape
-func CombineRows8AVX2(alpha float32, beta float32, acc []float32, v []float32, c []float32, ldc int, rows int, width int)
+func CombineRows8AVX2(alpha float32, beta float32, acc []float32, v []float32, c []float32, ldc int, rows int, width int, sums []float32)

@@ -72,9 +72,9 @@ ret:
 	VZEROUPPER
 	RET
 
-// func CombineRows8AVX2(alpha float32, beta float32, acc []float32, v []float32, c []float32, ldc int, rows int, width int)
+// func CombineRows8AVX2(alpha float32, beta float32, acc []float32, v []float32, c []float32, ldc int, rows int, width int, sums []float32)
 // Requires: AVX, FMA3
-TEXT ·CombineRows8AVX2(SB), NOSPLIT, $0-104
+TEXT ·CombineRows8AVX2(SB), NOSPLIT, $0-128
 	VBROADCASTSS alpha+0(FP), Y0
 	VBROADCASTSS beta+4(FP), Y1
 	MOVQ         width+96(FP), AX
@@ -90,16 +90,18 @@ TEXT ·CombineRows8AVX2(SB), NOSPLIT, $0-104
 	MOVQ         rows+88(FP), BX
 	MOVL         beta+4(FP), SI
 	ANDL         $0x7fffffff, SI
+	VXORPS       Y4, Y4, Y4
 	CMPQ         width+96(FP), $0x08
 	JNE          masked
 	TESTL        SI, SI
 	JZ           full_beta0
 
 full_beta:
-	VADDPS      (AX), Y3, Y2
-	VMULPS      (CX), Y1, Y4
-	VFMADD231PS Y2, Y0, Y4
-	VMOVUPS     Y4, (CX)
+	VADDPS      (AX), Y3, Y5
+	VMULPS      (CX), Y1, Y6
+	VFMADD231PS Y5, Y0, Y6
+	VMOVUPS     Y6, (CX)
+	VADDPS      Y6, Y4, Y4
 	ADDQ        $0x20, AX
 	ADDQ        DX, CX
 	DECQ        BX
@@ -110,6 +112,7 @@ full_beta0:
 	VADDPS  (AX), Y3, Y1
 	VMULPS  Y0, Y1, Y1
 	VMOVUPS Y1, (CX)
+	VADDPS  Y1, Y4, Y4
 	ADDQ    $0x20, AX
 	ADDQ    DX, CX
 	DECQ    BX
@@ -121,11 +124,12 @@ masked:
 	JZ    masked_beta0
 
 masked_beta:
-	VADDPS      (AX), Y3, Y4
-	VMASKMOVPS  (CX), Y2, Y5
-	VMULPS      Y5, Y1, Y5
-	VFMADD231PS Y4, Y0, Y5
-	VMASKMOVPS  Y5, Y2, (CX)
+	VADDPS      (AX), Y3, Y5
+	VMASKMOVPS  (CX), Y2, Y6
+	VMULPS      Y6, Y1, Y6
+	VFMADD231PS Y5, Y0, Y6
+	VMASKMOVPS  Y6, Y2, (CX)
+	VADDPS      Y6, Y4, Y4
 	ADDQ        $0x20, AX
 	ADDQ        DX, CX
 	DECQ        BX
@@ -136,12 +140,15 @@ masked_beta0:
 	VADDPS     (AX), Y3, Y1
 	VMULPS     Y0, Y1, Y1
 	VMASKMOVPS Y1, Y2, (CX)
+	VADDPS     Y1, Y4, Y4
 	ADDQ       $0x20, AX
 	ADDQ       DX, CX
 	DECQ       BX
 	JNZ        masked_beta0
 
 ret:
+	MOVQ       sums_base+104(FP), AX
+	VMASKMOVPS Y4, Y2, (AX)
 	VZEROUPPER
 	RET
 

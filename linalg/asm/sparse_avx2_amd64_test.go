@@ -89,8 +89,12 @@ func TestCombineRows8AVX2(t *testing.T) {
 				name := fmt.Sprintf("rows=%d/width=%d/ldc=%d/alpha=%g/beta=%g/specials=%v", rows, width, ldc, alpha, beta, special)
 
 				want := slices.Clone(backing)
-				for p := range rows {
-					for l := range width {
+				sumsBacking := testValues(r, guard+width+guard, false)
+				sums := sumsBacking[guard : guard+width : guard+width]
+				wantSums := slices.Clone(sumsBacking)
+				for l := range width {
+					var sum float32
+					for p := range rows {
 						t := float32(acc[p*8+l] + v[l])
 						w := &want[guard+p*ldc+l]
 						if beta == 0 {
@@ -98,10 +102,13 @@ func TestCombineRows8AVX2(t *testing.T) {
 						} else {
 							*w = fma32(alpha, t, float32(beta*(*w)))
 						}
+						sum = float32(sum + *w)
 					}
+					wantSums[guard+l] = sum
 				}
-				CombineRows8AVX2(alpha, beta, acc, v, cs, ldc, rows, width)
+				CombineRows8AVX2(alpha, beta, acc, v, cs, ldc, rows, width, sums)
 				checkBacking(t, name, "c", backing, want, guard, func(i int) bool { return i >= 0 && i < len(cs) && i%ldc < width })
+				checkBacking(t, name, "sums", sumsBacking, wantSums, guard, func(i int) bool { return i >= 0 && i < width })
 			}
 		}
 	}
@@ -129,7 +136,7 @@ func BenchmarkScatterAxpy8AVX2(b *testing.B) {
 }
 
 // BenchmarkCombineRows8AVX2 writes a 784x8 accumulator into eight
-// columns of a 784x100 C, with and without reading C.
+// columns of a 784x100 C, with and without reading C, and sums them.
 func BenchmarkCombineRows8AVX2(b *testing.B) {
 	needAVX2(b)
 	const rows, width, ldc = 784, 8, 100
@@ -137,10 +144,11 @@ func BenchmarkCombineRows8AVX2(b *testing.B) {
 	acc := testValues(r, 8*rows, false)
 	v := testValues(r, width, false)
 	cs := testValues(r, (rows-1)*ldc+width, false)
+	sums := make([]float32, width)
 	for _, beta := range []float32{0, 1} {
 		b.Run(fmt.Sprintf("beta=%g", beta), func(b *testing.B) {
 			for b.Loop() {
-				CombineRows8AVX2(0.5, beta, acc, v, cs, ldc, rows, width)
+				CombineRows8AVX2(0.5, beta, acc, v, cs, ldc, rows, width, sums)
 			}
 		})
 	}

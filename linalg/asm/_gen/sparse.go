@@ -71,7 +71,7 @@ func scatterAxpy8AVX2() {
 // It has one loop for each case of beta == 0 and width == 8, so that no
 // row tests either and full rows of C move with plain loads and stores.
 func combineRows8AVX2() {
-	TEXT("CombineRows8AVX2", NOSPLIT, "func(alpha, beta float32, acc []float32, v []float32, c []float32, ldc int, rows int, width int)")
+	TEXT("CombineRows8AVX2", NOSPLIT, "func(alpha, beta float32, acc []float32, v []float32, c []float32, ldc int, rows int, width int, sums []float32)")
 	Pragma("noescape")
 	Doc(
 		"CombineRows8AVX2 is, for rows >= 1 and 1 <= width <= 8,",
@@ -86,11 +86,17 @@ func combineRows8AVX2() {
 		"\t\t\t}",
 		"\t\t}",
 		"\t}",
+		"\tfor l := 0; l < width; l++ {",
+		"\t\tsums[l] = 0",
+		"\t\tfor p := 0; p < rows; p++ {",
+		"\t\t\tsums[l] += c[p*ldc+l] // the new C: what ColSums computes",
+		"\t\t}",
+		"\t}",
 		"",
 		"It touches nothing of C outside the first width elements of its rows",
 		"(masked loads and stores when width < 8) and reads v[:width] only.",
-		"len(v) >= width, len(acc) >= 8*rows and len(c) >= (rows-1)*ldc+width",
-		"are the caller's to ensure.",
+		"len(v) >= width, len(sums) >= width, len(acc) >= 8*rows and",
+		"len(c) >= (rows-1)*ldc+width are the caller's to ensure.",
 	)
 	alpha, beta := YMM(), YMM()
 	VBROADCASTSS(paramAddr("alpha"), alpha)
@@ -104,6 +110,9 @@ func combineRows8AVX2() {
 	SHLQ(U8(2), ldc)
 	rows := Load(Param("rows"), GP64())
 	betaZero := magnitudeBits("beta")
+	// The column sums of the new C, added row by row in order.
+	sums := YMM()
+	VXORPS(sums, sums, sums)
 
 	// loop emits the loop over the rows under label; C's row moves
 	// through loadC (into a register or to an operand it returns) and
@@ -122,6 +131,7 @@ func combineRows8AVX2() {
 			VMULPS(alpha, t, t) // t = t * alpha
 		}
 		store(t, row)
+		VADDPS(t, sums, sums)
 		ADDQ(U8(32), ap)
 		ADDQ(ldc, cp)
 		DECQ(rows)
@@ -149,6 +159,7 @@ func combineRows8AVX2() {
 	loop("masked_beta", true, masked, storeMasked)
 	loop("masked_beta0", false, nil, storeMasked)
 	Label("ret")
+	VMASKMOVPS(sums, mask, Mem{Base: Load(Param("sums").Base(), GP64())})
 	VZEROUPPER()
 	RET()
 }

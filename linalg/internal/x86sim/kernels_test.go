@@ -26,7 +26,7 @@ type avx2Kernels struct {
 	countEqual  func(x []float32, v float32) (int, error)
 	compressRow func(x []float32, base float32, col0 int32, index []int32, value []float32) (int, error)
 	scatterAxpy func(val []float32, idx []int32, x []float32, acc []float32) error
-	combineRows func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int) error
+	combineRows func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32) error
 }
 
 func load(t testing.TB, path string) *Program {
@@ -74,9 +74,9 @@ func simulatedAVX2(t testing.TB) avx2Kernels {
 			_, err := sparse.Call("ScatterAxpy8AVX2", NewFrame().Slice(val).Int32Slice(idx).Slice(x).Slice(acc))
 			return err
 		},
-		combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int) error {
+		combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32) error {
 			_, err := sparse.Call("CombineRows8AVX2", NewFrame().Float32(alpha).Float32(beta).Slice(acc).Slice(v).Slice(c).
-				Int(ldc).Int(rows).Int(width))
+				Int(ldc).Int(rows).Int(width).Slice(sums))
 			return err
 		},
 	}
@@ -163,9 +163,10 @@ var referenceAVX2 = avx2Kernels{
 		}
 		return nil
 	},
-	combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int) error {
-		for p := range rows {
-			for l := range width {
+	combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32) error {
+		for l := range width {
+			var sum uint32
+			for p := range rows {
 				t := add(bitsOf(v[l]), bitsOf(acc[p*8+l])) // VADDPS acc, v, t
 				if bitsOf(beta)&0x7fffffff == 0 {
 					t = mul(t, bitsOf(alpha)) // VMULPS alpha, t, t
@@ -174,7 +175,9 @@ var referenceAVX2 = avx2Kernels{
 					t = fmaLane(bitsOf(alpha), t, ct)           // VFMADD231PS t, alpha, ct
 				}
 				c[p*ldc+l] = math.Float32frombits(t)
+				sum = add(sum, t) // VADDPS t, sums, sums
 			}
+			sums[l] = math.Float32frombits(sum)
 		}
 		return nil
 	},
@@ -583,8 +586,8 @@ func TestScatterAxpy8AVX2(t *testing.T) {
 }
 
 // TestCombineRows8AVX2 runs 1 to 20 rows and 784 of every width, C's
-// rows packed or strided; the elements between C's rows must stay
-// untouched, as its guards must.
+// rows packed or strided, and checks C and the column sums; the elements
+// between C's rows must stay untouched, as the guards must.
 func TestCombineRows8AVX2(t *testing.T) {
 	sim := simulatedAVX2(t)
 	impls := comparedWith(t)
@@ -600,15 +603,18 @@ func TestCombineRows8AVX2(t *testing.T) {
 		}
 		acc := randomValues(r, 8*rows, specials)
 		v := randomValues(r, width, specials)
-		cs, backing := guarded(r, (rows-1)*ldc+width)
+		// C, then the column sums, in one guarded backing array.
+		n := (rows-1)*ldc + width
+		both, backing := guarded(r, n+guard+width)
+		cs, sums := both[:n:n], both[n+guard:]
 		copy(cs, randomValues(r, len(cs), specials))
 		written := func(i int) bool {
 			i -= guard
-			return i >= 0 && i < len(cs) && i%ldc < width
+			return i >= 0 && i < n && i%ldc < width || i >= n+guard && i < len(both)
 		}
 		shape := fmt.Sprintf("case %d: rows=%d width=%d ldc=%d alpha=%g beta=%g", c, rows, width, ldc, alpha, beta)
 		if !crossCheck(t, shape, sim, impls, backing, written, func(kern avx2Kernels) error {
-			return kern.combineRows(alpha, beta, acc, v, cs, ldc, rows, width)
+			return kern.combineRows(alpha, beta, acc, v, cs, ldc, rows, width, sums)
 		}) {
 			return
 		}

@@ -37,8 +37,8 @@ func nativeAVX2() (avx2Kernels, bool) {
 			asm.ScatterAxpy8AVX2(val, idx, x, acc)
 			return nil
 		},
-		combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int) error {
-			asm.CombineRows8AVX2(alpha, beta, acc, v, c, ldc, rows, width)
+		combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32) error {
+			asm.CombineRows8AVX2(alpha, beta, acc, v, c, ldc, rows, width, sums)
 			return nil
 		},
 	}, true
