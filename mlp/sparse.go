@@ -54,8 +54,8 @@ func sparseChunk(first []float32) bool {
 
 // weightsChanged brings what is derived from the weights up to date: the
 // first layer's column sums, which the sparse path adds for the rows'
-// bases. Every change of the weights outside a sparse training step must
-// call it before the next forward pass.
+// bases. Every change of the weights that does not update them itself (as
+// SGD's fused sparse step does) must call it before the next forward pass.
 func (n *Network) weightsChanged() {
 	linalg.ColSums(n.inputSums, n.layers[0].w)
 }
