@@ -35,9 +35,9 @@ type kernelSet struct {
 	combineRows8 func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32)
 	// countEqual and compressRow are SparseRows.Compress's kernels: how
 	// many elements of x equal v; and for every j with x[j] != base, in
-	// order, index[k], value[k] = col0+j, x[j]-base, k++, returning k.
+	// order, index[k], value[k] = j, x[j]-base, k++, returning k.
 	countEqual  func(x []float32, v float32) int
-	compressRow func(x []float32, base float32, col0 int32, index []int32, value []float32) int
+	compressRow func(x []float32, base float32, index []int32, value []float32) int
 }
 
 // genericKernels is the portable set, available everywhere.

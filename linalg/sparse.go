@@ -84,16 +84,16 @@ func countEqualGeneric(x []float32, v float32) int {
 const compressSlack = 8
 
 // compressRowGeneric is the portable compressRow: for every j with
-// x[j] != base, in order, index[k], value[k] = col0+j, x[j]-base and k++;
+// x[j] != base, in order, index[k], value[k] = j, x[j]-base and k++;
 // it returns k. index and value need room for len(x)+compressSlack
 // elements.
-func compressRowGeneric(x []float32, base float32, col0 int32, index []int32, value []float32) int {
+func compressRowGeneric(x []float32, base float32, index []int32, value []float32) int {
 	index, value = index[:len(x)], value[:len(x)]
 	k := 0
 	for j, v := range x {
 		// Every element goes to the next free slot, which only an entry
 		// keeps: no branch to mispredict.
-		index[k], value[k] = col0+int32(j), v-base
+		index[k], value[k] = int32(j), v-base
 		if v != base {
 			k++
 		}
@@ -108,9 +108,9 @@ func compressRowGeneric(x []float32, base float32, col0 int32, index []int32, va
 func (s *SparseRows) Compress(x Matrix) {
 	x.valid("SparseRows.Compress")
 	s.cols = x.Cols
-	s.base = resizeSlice(s.base, x.Rows)
-	s.start = resizeSlice(s.start, x.Rows)
-	s.end = resizeSlice(s.end, x.Rows)
+	s.base = grow(s.base, x.Rows)
+	s.start = grow(s.start, x.Rows)
+	s.end = grow(s.end, x.Rows)
 	entries := 0
 	for i := range x.Rows {
 		base, e := RowBase(x.Row(i))
@@ -118,13 +118,13 @@ func (s *SparseRows) Compress(x Matrix) {
 		entries += e
 	}
 	// compressRow needs room for a row and its slack past the last entry.
-	s.index = resizeSlice(s.index, entries+x.Cols+compressSlack)
-	s.value = resizeSlice(s.value, entries+x.Cols+compressSlack)
+	s.index = grow(s.index, entries+x.Cols+compressSlack)
+	s.value = grow(s.value, entries+x.Cols+compressSlack)
 	compressRow := kernels().compressRow
 	n := 0
 	for i := range x.Rows {
 		s.start[i] = n
-		n += compressRow(x.Row(i), s.base[i], 0, s.index[n:], s.value[n:])
+		n += compressRow(x.Row(i), s.base[i], s.index[n:], s.value[n:])
 		s.end[i] = n
 	}
 	s.index, s.value = s.index[:n], s.value[:n]
@@ -144,9 +144,9 @@ func (s *SparseRows) RowSlice(from, to int) SparseRows {
 // would cost a cache miss each. Gather panics if a row is out of range.
 func (s *SparseRows) Gather(src *SparseRows, rows []uint32) {
 	s.cols = src.cols
-	s.base = resizeSlice(s.base, len(rows))
-	s.start = resizeSlice(s.start, len(rows))
-	s.end = resizeSlice(s.end, len(rows))
+	s.base = grow(s.base, len(rows))
+	s.start = grow(s.start, len(rows))
+	s.end = grow(s.end, len(rows))
 	// Count the entries, touching each row's first ones on the way: the
 	// cache misses of all rows then overlap, not one row's after another's.
 	entries := 0
@@ -159,8 +159,8 @@ func (s *SparseRows) Gather(src *SparseRows, rows []uint32) {
 		entries += hi - lo
 	}
 	s.touched = touch
-	s.index = resizeSlice(s.index, entries)
-	s.value = resizeSlice(s.value, entries)
+	s.index = grow(s.index, entries)
+	s.value = grow(s.value, entries)
 	n := 0
 	for i, r := range rows {
 		lo, hi := src.start[r], src.end[r]
@@ -216,7 +216,7 @@ func SparseGemmT(alpha float32, a SparseRows, b Matrix, beta float32, c Matrix, 
 	// The bases' share of every row of Aᵀ·B: baseᵀ·B.
 	buf := sparseBufferPool.Get().(*sparseBuffers)
 	defer sparseBufferPool.Put(buf)
-	buf.shares = resizeSlice(buf.shares, b.Cols)
+	buf.shares = grow(buf.shares, b.Cols)
 	Gemm(false, false, 1, FromSlice(1, b.Rows, a.base), b, 0, FromSlice(1, b.Cols, buf.shares))
 	sparseRun(sparseArgs{ks: kernels(), transA: true, alpha: alpha, a: a, b: b, beta: beta, c: c, baseRow: buf.shares, colSums: colSums})
 }
@@ -332,7 +332,7 @@ func (g sparseArgs) computeT() {
 	a, ks, k := &g.a, g.ks, g.c.Rows
 	buf := sparseBufferPool.Get().(*sparseBuffers)
 	defer sparseBufferPool.Put(buf)
-	buf.acc = resizeSlice(buf.acc, k*sparseBlock)
+	buf.acc = grow(buf.acc, k*sparseBlock)
 	for j0 := 0; j0 < g.c.Cols; j0 += sparseBlock {
 		width := min(sparseBlock, g.c.Cols-j0)
 		clear(buf.acc)
@@ -401,13 +401,4 @@ func combineRows8Generic(alpha, beta float32, acc, v, c []float32, ldc, rows, wi
 			sums[l] += row[l]
 		}
 	}
-}
-
-// resizeSlice returns s with n elements, reallocated only if it is too
-// small; the elements' values are not kept when it grows.
-func resizeSlice[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
 }

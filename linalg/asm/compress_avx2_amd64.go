@@ -22,7 +22,7 @@ func CountEqualAVX2(x []float32, v float32) int
 //	k := 0
 //	for j, v := range x {
 //		if v != base { // NaN always differs, -0 equals +0
-//			index[k], value[k] = col0+int32(j), v-base
+//			index[k], value[k] = int32(j), v-base
 //			k++
 //		}
 //	}
@@ -33,4 +33,4 @@ func CountEqualAVX2(x []float32, v float32) int
 // writes only the first len(x)+7 elements of each.
 //
 //go:noescape
-func CompressRowAVX2(x []float32, base float32, col0 int32, index []int32, value []float32) int
+func CompressRowAVX2(x []float32, base float32, index []int32, value []float32) int

@@ -89,7 +89,7 @@ DATA vecTailMask<>+56(SB)/4, $0x00000000
 DATA vecTailMask<>+60(SB)/4, $0x00000000
 GLOBL vecTailMask<>(SB), RODATA|NOPTR, $64
 
-// func CompressRowAVX2(x []float32, base float32, col0 int32, index []int32, value []float32) int
+// func CompressRowAVX2(x []float32, base float32, index []int32, value []float32) int
 // Requires: AVX, AVX2, POPCNT
 TEXT ·CompressRowAVX2(SB), NOSPLIT, $0-88
 	MOVQ         x_len+8(FP), AX
@@ -97,8 +97,7 @@ TEXT ·CompressRowAVX2(SB), NOSPLIT, $0-88
 	MOVQ         index_base+32(FP), DX
 	MOVQ         value_base+56(FP), BX
 	VBROADCASTSS base+24(FP), Y0
-	VBROADCASTSS col0+28(FP), Y1
-	VPADDD       compressLaneNumbers<>+0(SB), Y1, Y1
+	VMOVDQU      compressLaneNumbers<>+0(SB), Y1
 	VMOVDQU      vecEight<>+0(SB), Y2
 	LEAQ         compressLeftPack<>+0(SB), SI
 

@@ -75,7 +75,7 @@ func countEqualAVX2() {
 // eight lanes of both at the next free entry and moves the outputs on by
 // the POPCNT of the mask. No branch depends on the data.
 func compressRowAVX2() {
-	TEXT("CompressRowAVX2", NOSPLIT, "func(x []float32, base float32, col0 int32, index []int32, value []float32) int")
+	TEXT("CompressRowAVX2", NOSPLIT, "func(x []float32, base float32, index []int32, value []float32) int")
 	Pragma("noescape")
 	Doc(
 		"CompressRowAVX2 is, for len(index) >= len(x)+8 and len(value) >= len(x)+8,",
@@ -83,7 +83,7 @@ func compressRowAVX2() {
 		"\tk := 0",
 		"\tfor j, v := range x {",
 		"\t\tif v != base { // NaN always differs, -0 equals +0",
-		"\t\t\tindex[k], value[k] = col0+int32(j), v-base",
+		"\t\t\tindex[k], value[k] = int32(j), v-base",
 		"\t\t\tk++",
 		"\t\t}",
 		"\t}",
@@ -100,8 +100,7 @@ func compressRowAVX2() {
 	base := YMM()
 	VBROADCASTSS(paramAddr("base"), base)
 	cols := YMM()
-	VBROADCASTSS(paramAddr("col0"), cols) // the bits of col0 in every lane
-	VPADDD(laneNumbers(), cols, cols)
+	VMOVDQU(laneNumbers(), cols) // the columns 0 to 7
 	eight := YMM()
 	VMOVDQU(constU("Eight", 8), eight)
 	table := GP64()

@@ -24,7 +24,7 @@ type avx2Kernels struct {
 	axpyRows    func(k int, alpha float32, x []float32, incx int, b []float32, ldb int, y []float32) error
 	axpyIndexed func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32) error
 	countEqual  func(x []float32, v float32) (int, error)
-	compressRow func(x []float32, base float32, col0 int32, index []int32, value []float32) (int, error)
+	compressRow func(x []float32, base float32, index []int32, value []float32) (int, error)
 	scatterAxpy func(val []float32, idx []int32, x []float32, acc []float32) error
 	combineRows func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32) error
 }
@@ -65,9 +65,9 @@ func simulatedAVX2(t testing.TB) avx2Kernels {
 			_, err := compress.Call("CountEqualAVX2", NewFrame().Slice(x).Float32(v).IntResult(&n))
 			return n, err
 		},
-		compressRow: func(x []float32, base float32, col0 int32, index []int32, value []float32) (int, error) {
+		compressRow: func(x []float32, base float32, index []int32, value []float32) (int, error) {
 			var k int
-			_, err := compress.Call("CompressRowAVX2", NewFrame().Slice(x).Float32(base).Int32(col0).Int32Slice(index).Slice(value).IntResult(&k))
+			_, err := compress.Call("CompressRowAVX2", NewFrame().Slice(x).Float32(base).Int32Slice(index).Slice(value).IntResult(&k))
 			return k, err
 		},
 		scatterAxpy: func(val []float32, idx []int32, x []float32, acc []float32) error {
@@ -143,11 +143,11 @@ var referenceAVX2 = avx2Kernels{
 		}
 		return n, nil
 	},
-	compressRow: func(x []float32, base float32, col0 int32, index []int32, value []float32) (int, error) {
+	compressRow: func(x []float32, base float32, index []int32, value []float32) (int, error) {
 		k := 0
 		for j, v := range x {
 			if v != base {
-				index[k] = col0 + int32(j)
+				index[k] = int32(j)
 				value[k] = math.Float32frombits(sub(bitsOf(v), bitsOf(base))) // VSUBPS base, x
 				k++
 			}
@@ -470,19 +470,18 @@ func TestCompressRowAVX2(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for c := range 400 {
 		x, base := compressCase(r, c)
-		col0 := pick[int32](r, 0, 1000, math.MaxInt32-20) // the last wraps around
 		n := len(x) + 8
 		indexBefore := make([]int32, guard+n+guard)
 		for i := range indexBefore {
 			indexBefore[i] = r.Int32()
 		}
 		_, valueBefore := guarded(r, n)
-		shape := fmt.Sprintf("case %d: len(x)=%d base=%g col0=%d", c, len(x), base, col0)
+		shape := fmt.Sprintf("case %d: len(x)=%d base=%g", c, len(x), base)
 		// run calls compressRow on fresh copies of the outputs' backing
 		// arrays and checks their guards.
 		run := func(name string, kern avx2Kernels) (k int, index []int32, value []float32) {
 			index, value = append([]int32(nil), indexBefore...), append([]float32(nil), valueBefore...)
-			k, err := kern.compressRow(x, base, col0, index[guard:guard+n:guard+n], value[guard:guard+n:guard+n])
+			k, err := kern.compressRow(x, base, index[guard:guard+n:guard+n], value[guard:guard+n:guard+n])
 			if err != nil {
 				t.Fatalf("%s: %s: %v", name, shape, err)
 			}

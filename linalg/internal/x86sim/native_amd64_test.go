@@ -30,8 +30,8 @@ func nativeAVX2() (avx2Kernels, bool) {
 			return nil
 		},
 		countEqual: func(x []float32, v float32) (int, error) { return asm.CountEqualAVX2(x, v), nil },
-		compressRow: func(x []float32, base float32, col0 int32, index []int32, value []float32) (int, error) {
-			return asm.CompressRowAVX2(x, base, col0, index, value), nil
+		compressRow: func(x []float32, base float32, index []int32, value []float32) (int, error) {
+			return asm.CompressRowAVX2(x, base, index, value), nil
 		},
 		scatterAxpy: func(val []float32, idx []int32, x []float32, acc []float32) error {
 			asm.ScatterAxpy8AVX2(val, idx, x, acc)
