@@ -49,7 +49,7 @@ func gradCheck(t *testing.T, cfg Config, sparse bool) {
 		}
 	}
 	tr.keepGrads()
-	if !tr.step(x, y, []uint32{0, 1, 2, 3, 4, 5}) {
+	if !tr.step(x, y, []uint32{0, 1, 2, 3, 4, 5}, nil) {
 		t.Fatal("step: outputs not finite")
 	}
 

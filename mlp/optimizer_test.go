@@ -48,7 +48,7 @@ func TestOptimizers(t *testing.T) {
 			}
 			for step := 1; step <= 3; step++ {
 				tr.grads = true
-				tr.step(x, y, rows)
+				tr.step(x, y, rows, nil)
 				for p := range params {
 					l := p / 2
 					g := tr.gb[l]
@@ -75,7 +75,7 @@ func TestOptimizers(t *testing.T) {
 					}
 				}
 				tr.grads = false
-				tr.step(x, y, rows)
+				tr.step(x, y, rows, nil)
 				for p, v := range params {
 					for i, w := range v {
 						if !closeTo(float64(w), ref[p][i], 1e-5) {

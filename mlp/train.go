@@ -97,13 +97,18 @@ type trainer struct {
 	n  *Network
 	st *trainState
 
-	rows int           // the most rows a minibatch may have
-	xb   linalg.Matrix // Fit's minibatch rows, gathered (empty for TrainBatch)
-	yb   []uint8       // and labels
-	// For a sparse training set (sparse.go): the set compressed, and the
-	// minibatch's rows of it.
-	xs    *linalg.SparseRows
-	batch linalg.SparseRows
+	rows int // the most rows a minibatch may have
+	// Fit's minibatch rows, gathered (none for TrainBatch): batches[cur]
+	// holds the step's. With a prefetcher (prefetch.go), the step's rows
+	// may be in it already (prefetched), and the next step's go to the
+	// other buffer while the step computes.
+	batches    [2]gatheredBatch
+	cur        int
+	prefetch   *prefetcher
+	prefetched bool
+	yb         []uint8 // the minibatch's labels
+	// For a sparse training set (sparse.go): the set compressed.
+	xs *linalg.SparseRows
 	// sumsFresh says the last step's update of the first layer's weights
 	// also brought the network's inputSums up to date.
 	sumsFresh bool
@@ -131,7 +136,7 @@ func newTrainer(n *Network, rows int, gather bool) *trainer {
 		l2:     n.l2(),
 	}
 	if gather {
-		t.xb, t.yb = linalg.New(rows, n.Inputs()), make([]uint8, rows)
+		t.batches[0].x, t.yb = linalg.New(rows, n.Inputs()), make([]uint8, rows)
 	}
 	t.outAct, t.softmax = n.outputActivation()
 	t.fw = newForwardWork(n.sizes, rows)
@@ -174,22 +179,48 @@ func (t *trainer) keepGrads() {
 	t.grads = true
 }
 
-// step gathers the given rows of x and y into the workspace and trains on
-// them: forward, backward and update. It returns false, before touching
-// the weights, if the outputs are not finite.
-func (t *trainer) step(x linalg.Matrix, y []uint8, rows []uint32) bool {
+// startPrefetch makes each step gather the next step's rows on another
+// goroutine while it computes; stopPrefetch must follow. It is for Fit,
+// after it has set xs.
+func (t *trainer) startPrefetch() {
+	if t.xs == nil {
+		t.batches[1].x = linalg.New(t.rows, t.n.Inputs())
+	}
+	t.prefetch = startPrefetcher()
+}
+
+// stopPrefetch waits for the prefetch in progress, if any, and ends the
+// prefetcher.
+func (t *trainer) stopPrefetch() {
+	t.prefetch.stop()
+	t.prefetch, t.prefetched = nil, false
+}
+
+// step trains on the given rows of x and y: forward, backward and update.
+// It gathers the rows into the workspace, unless the step before had them
+// prefetched, and with a prefetcher it has next, the rows of the step to
+// follow (nil if none is known), gathered meanwhile. It returns false,
+// before touching the weights, if the outputs are not finite.
+func (t *trainer) step(x linalg.Matrix, y []uint8, rows, next []uint32) bool {
+	b := &t.batches[t.cur]
+	if t.prefetched {
+		t.prefetch.wait()
+	} else {
+		b.gather(x, t.xs, rows)
+	}
+	t.prefetched = t.prefetch != nil && next != nil
+	if t.prefetched {
+		t.cur = 1 - t.cur
+		t.prefetch.start(prefetch{dst: &t.batches[t.cur], x: x, xs: t.xs, rows: next})
+	}
 	for i, r := range rows {
 		t.yb[i] = y[r]
 	}
 	yb := t.yb[:len(rows)]
 	if t.xs != nil {
-		t.batch.Gather(t.xs, rows)
-		return t.forwardBackward(linalg.Matrix{}, &t.batch, yb)
+		return t.forwardBackward(linalg.Matrix{}, &b.xs, yb)
 	}
-	for i, r := range rows {
-		copy(t.xb.Row(i), x.Row(int(r)))
-	}
-	return t.forwardBackward(t.xb.RowSlice(0, len(rows)), nil, yb)
+	return t.forwardBackward(b.x.RowSlice(0, len(rows)), nil, yb)
 }
 
 // forwardBackward runs the gathered minibatch forward, then backward,
@@ -342,6 +373,10 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 	t := newTrainer(n, bs, true)
 	defer n.weightsChanged()
 	t.xs = sparseRows(xTrain)
+	if linalg.Threads() > 1 && batches > 1 {
+		t.startPrefetch()
+		defer t.stopPrefetch()
+	}
 	xValidSparse := sparseRows(xValid)
 	eval := newRowPass(n) // the evaluation after each epoch
 	done := ctx.Done()
@@ -361,7 +396,11 @@ func (n *Network) Fit(ctx context.Context, xTrain linalg.Matrix, yTrain []uint8,
 				// generator where an uninterrupted run has it.
 				st.shuffle(xTrain.Rows, !cfg.NoShuffle)
 			}
-			if !t.step(xTrain, yTrain, st.perm[st.batch*bs:(st.batch+1)*bs]) {
+			var next []uint32
+			if st.batch+1 < batches {
+				next = st.perm[(st.batch+1)*bs : (st.batch+2)*bs]
+			}
+			if !t.step(xTrain, yTrain, st.perm[st.batch*bs:(st.batch+1)*bs], next) {
 				return n.History(), divergedError(epoch, st.batch+1, t.etaBase, "the network's outputs")
 			}
 			st.batch++

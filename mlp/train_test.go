@@ -37,8 +37,13 @@ func TestStepAllocs(t *testing.T) {
 					for i := range rows {
 						rows[i] = uint32(3 * i)
 					}
-					if allocs := testing.AllocsPerRun(50, func() { tr.step(x, y, rows) }); allocs != 0 {
+					if allocs := testing.AllocsPerRun(50, func() { tr.step(x, y, rows, nil) }); allocs != 0 {
 						t.Errorf("training step: %g allocations, want 0", allocs)
+					}
+					tr.startPrefetch()
+					defer tr.stopPrefetch()
+					if allocs := testing.AllocsPerRun(50, func() { tr.step(x, y, rows, rows) }); allocs != 0 {
+						t.Errorf("training step prefetching the next: %g allocations, want 0", allocs)
 					}
 				})
 			}
@@ -72,11 +77,22 @@ func equalBits(a, b []uint32) (int, bool) {
 // TestDeterminism checks that training gives bit-identical weights and
 // history (cost and accuracies, from the per-epoch evaluation that runs in
 // chunks on several threads) for the same config and data, whatever
-// linalg's thread count and GOMAXPROCS, on every kernel set. The products
-// of a step (64x64x200 multiply-adds and more) are large enough for linalg
-// to split them across threads.
+// linalg's thread count and GOMAXPROCS, on every kernel set, for dense
+// rows and rows that take the sparse path. The products of a step
+// (64x64x200 multiply-adds and more) are large enough for linalg to split
+// them across threads, and with more than one thread Fit gathers each
+// next minibatch on another goroutine.
 func TestDeterminism(t *testing.T) {
+	for _, sparse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("sparse=%t", sparse), func(t *testing.T) { testDeterminism(t, sparse) })
+	}
+}
+
+func testDeterminism(t *testing.T, sparse bool) {
 	all, labels := blobs(1400, 200, 10, 4)
+	if sparse {
+		all = sparsify(all, 5)
+	}
 	x, y, xv, yv := all.RowSlice(0, 640), labels[:640], all.RowSlice(640, 1400), labels[640:]
 	cfg := Config{Hidden: []int{64, 32}, Optimizer: Adam, Activation: linalg.ReLU, Output: SoftmaxOutput, Epochs: 2, BatchSize: 64}
 	train := func(threads int) ([]uint32, History) {
