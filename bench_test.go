@@ -232,6 +232,35 @@ func synthetic(rows int, pixel func(r *rand.Rand, j int) float32) (linalg.Matrix
 	return x, y
 }
 
+// BenchmarkSparseGemm measures the seed network's first-layer products at
+// batch 100 on rows that take the sparse path: the forward product
+// X·W (SparseGemm, as fwd_hidden in BenchmarkGemm) and the weight
+// gradient Xᵀ·delta (SparseGemmT, as grad_w_h). GFLOP/s counts the dense
+// product's flops, so it compares with BenchmarkGemm's.
+func BenchmarkSparseGemm(b *testing.B) {
+	for _, set := range benchSets[1:] {
+		x, _ := set.make(b, 100)
+		var xs linalg.SparseRows
+		xs.Compress(x)
+		_, w, h := gemmShapes[0].operands()
+		_, delta, grad := gemmShapes[3].operands()
+		sums := make([]float32, w.Cols)
+		linalg.ColSums(sums, w)
+		b.Run(set.name+"/fwd_hidden", func(b *testing.B) {
+			for b.Loop() {
+				linalg.SparseGemm(1, xs, w, 0, h, sums)
+			}
+			gemmShapes[0].reportGFLOPs(b)
+		})
+		b.Run(set.name+"/grad_w_h", func(b *testing.B) {
+			for b.Loop() {
+				linalg.SparseGemmT(1, xs, delta, 0, grad, sums)
+			}
+			gemmShapes[3].reportGFLOPs(b)
+		})
+	}
+}
+
 // seedNetwork returns the seed's 784-100-10 network, untrained.
 func seedNetwork(b *testing.B, cfg mlp.Config) *mlp.Network {
 	n, err := mlp.New(784, 10, cfg)
