@@ -27,12 +27,14 @@ type kernelSet struct {
 	// axpyIndexed is SparseGemm's kernel: for each e,
 	// y += (alpha*val[e]) * b[idx[e]*ldb:][:len(y)].
 	axpyIndexed func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32)
-	// scatterAxpy8 and combineRows8 are SparseGemmT's kernels: for each
-	// e, acc[idx[e]*8:][:8] += val[e] * x[:8]; then for p < rows and
-	// l < width, c[p*ldc+l] = alpha*(acc[p*8+l] + v[l]) + beta*c[p*ldc+l],
-	// and sums[l] = the sum of the new c[p*ldc+l] over p in order.
-	scatterAxpy8 func(val []float32, idx []int32, x, acc []float32)
-	combineRows8 func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32)
+	// scatterAxpy16, scatterAxpy8 and combineRows8 are SparseGemmT's
+	// kernels: for each e, acc[idx[e]*n:][:n] += val[e] * x[:n], with n 16
+	// or 8; then for p < rows and l < width, c[p*ldc+l] =
+	// alpha*(acc[p*lda+l] + v[l]) + beta*c[p*ldc+l], and sums[l] = the sum
+	// of the new c[p*ldc+l] over p in order.
+	scatterAxpy16 func(val []float32, idx []int32, x, acc []float32)
+	scatterAxpy8  func(val []float32, idx []int32, x, acc []float32)
+	combineRows8  func(alpha, beta float32, acc []float32, lda int, v, c []float32, ldc, rows, width int, sums []float32)
 	// countEqual and compressRow are SparseRows.Compress's kernels: how
 	// many elements of x equal v; and for every j with x[j] != base, in
 	// order, index[k], value[k] = j, x[j]-base, k++, returning k.
@@ -65,11 +67,12 @@ var genericKernels = kernelSet{
 	sumSquares: sumSquaresGeneric,
 	allFinite:  allFiniteGeneric,
 
-	axpyIndexed:  axpyIndexedGeneric,
-	scatterAxpy8: scatterAxpy8Generic,
-	combineRows8: combineRows8Generic,
-	countEqual:   countEqualGeneric,
-	compressRow:  compressRowGeneric,
+	axpyIndexed:   axpyIndexedGeneric,
+	scatterAxpy16: scatterAxpy16Generic,
+	scatterAxpy8:  scatterAxpy8Generic,
+	combineRows8:  combineRows8Generic,
+	countEqual:    countEqualGeneric,
+	compressRow:   compressRowGeneric,
 }
 
 // isaSets lists every kernel set this CPU can run, best first. It is

@@ -91,6 +91,7 @@ var avx2Kernels = func() kernelSet {
 	ks.axpyIndexed = asm.AxpyIndexedAVX2
 	ks.countEqual = asm.CountEqualAVX2
 	ks.compressRow = asm.CompressRowAVX2
+	ks.scatterAxpy16 = asm.ScatterAxpy16AVX2
 	ks.scatterAxpy8 = asm.ScatterAxpy8AVX2
 	ks.combineRows8 = asm.CombineRows8AVX2
 	return ks

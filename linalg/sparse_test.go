@@ -243,6 +243,55 @@ func TestSparseGemm(t *testing.T) {
 	})
 }
 
+// TestSparseGemmTBlocks checks that SparseGemmT's bits do not depend on
+// how many columns it computes at a time: on every ISA, C and its column
+// sums are those of eight columns at a time through scatterAxpy8 and
+// combineRows8, as SparseGemmT computed them before its blocks of
+// sixteen, so that models trained before and after are the same.
+func TestSparseGemmTBlocks(t *testing.T) {
+	forEachISA(t, func(t *testing.T) {
+		ks := kernels()
+		r := rand.New(rand.NewPCG(49, 50))
+		var s SparseRows
+		for c := range 100 {
+			m, k, n := randomSize(r, 130), randomSize(r, 300), randomSize(r, 140)
+			s.Compress(mostlyBase(r, m, k, []float32{0, -1}[r.IntN(2)], []float64{0.2, 1}[r.IntN(2)]))
+			b, got := randomMatrix(r, m, n), randomMatrix(r, k, n)
+			alpha, beta := []float32{1, -0.5}[r.IntN(2)], []float32{0, 0.9}[r.IntN(2)]
+			want, wantSums := New(k, n), make([]float32, n)
+			want.CopyFrom(got)
+			shares := make([]float32, n)
+			Gemm(false, false, 1, FromSlice(1, m, s.base), b, 0, FromSlice(1, n, shares))
+			acc := make([]float32, 8*k)
+			for j0 := 0; j0 < n; j0 += 8 {
+				w := min(8, n-j0)
+				clear(acc)
+				for i := range m {
+					var x [8]float32
+					copy(x[:], b.Row(i)[j0:j0+w])
+					lo, hi := s.start[i], s.end[i]
+					ks.scatterAxpy8(s.value[lo:hi], s.index[lo:hi], x[:], acc)
+				}
+				ks.combineRows8(alpha, beta, acc, 8, shares[j0:], want.Data[j0:], want.Stride, k, w, wantSums[j0:])
+			}
+			sums := make([]float32, n)
+			SparseGemmT(alpha, s, b, beta, got, sums)
+			for i := range k {
+				for j := range n {
+					if g, w := got.At(i, j), want.At(i, j); math.Float32bits(g) != math.Float32bits(w) {
+						t.Fatalf("case %d: %dx%d·%dx%d: C[%d, %d] = %g, eight columns at a time give %g", c, k, m, m, n, i, j, g, w)
+					}
+				}
+			}
+			for j, v := range sums {
+				if math.Float32bits(v) != math.Float32bits(wantSums[j]) {
+					t.Fatalf("case %d: %dx%d·%dx%d: column sum %d = %g, eight columns at a time give %g", c, k, m, m, n, j, v, wantSums[j])
+				}
+			}
+		}
+	})
+}
+
 func TestSparseGemmPanics(t *testing.T) {
 	var s SparseRows
 	s.Compress(New(2, 3))

@@ -13,7 +13,7 @@ package asm
 //		}
 //	}
 //
-// a sparse row times eight columns, scattered into rows of acc. It
+// a sparse row times 8 columns, scattered into rows of acc. It
 // handles several entries at once, so the indices of one call must be
 // distinct; 0 <= idx[k] and idx[k]*8+8 <= len(acc) for every k < len(val)
 // are the caller's to ensure too.
@@ -21,11 +21,28 @@ package asm
 //go:noescape
 func ScatterAxpy8AVX2(val []float32, idx []int32, x []float32, acc []float32)
 
+// ScatterAxpy16AVX2 is, for len(idx) >= len(val) and len(x) >= 16,
+//
+//	for k := range val {
+//		p := int(idx[k])
+//		for l := 0; l < 16; l++ {
+//			acc[p*16+l] += val[k] * x[l] // fused multiply-add
+//		}
+//	}
+//
+// a sparse row times 16 columns, scattered into rows of acc. It
+// handles several entries at once, so the indices of one call must be
+// distinct; 0 <= idx[k] and idx[k]*16+16 <= len(acc) for every k < len(val)
+// are the caller's to ensure too.
+//
+//go:noescape
+func ScatterAxpy16AVX2(val []float32, idx []int32, x []float32, acc []float32)
+
 // CombineRows8AVX2 is, for rows >= 1 and 1 <= width <= 8,
 //
 //	for p := 0; p < rows; p++ {
 //		for l := 0; l < width; l++ {
-//			t := acc[p*8+l] + v[l]
+//			t := acc[p*lda+l] + v[l]
 //			if beta == 0 {
 //				c[p*ldc+l] = alpha * t // C is not read
 //			} else {
@@ -41,9 +58,10 @@ func ScatterAxpy8AVX2(val []float32, idx []int32, x []float32, acc []float32)
 //	}
 //
 // It touches nothing of C outside the first width elements of its rows
-// (masked loads and stores when width < 8) and reads v[:width] only.
-// len(v) >= width, len(sums) >= width, len(acc) >= 8*rows and
-// len(c) >= (rows-1)*ldc+width are the caller's to ensure.
+// and reads nothing of acc outside the first width elements of its
+// rows (masked loads and stores when width < 8), and v[:width] only.
+// len(v) >= width, len(sums) >= width, len(acc) >= (rows-1)*lda+width
+// and len(c) >= (rows-1)*ldc+width are the caller's to ensure.
 //
 //go:noescape
-func CombineRows8AVX2(alpha float32, beta float32, acc []float32, v []float32, c []float32, ldc int, rows int, width int, sums []float32)
+func CombineRows8AVX2(alpha float32, beta float32, acc []float32, lda int, v []float32, c []float32, ldc int, rows int, width int, sums []float32)

@@ -72,82 +72,176 @@ ret:
 	VZEROUPPER
 	RET
 
-// func CombineRows8AVX2(alpha float32, beta float32, acc []float32, v []float32, c []float32, ldc int, rows int, width int, sums []float32)
+// func ScatterAxpy16AVX2(val []float32, idx []int32, x []float32, acc []float32)
 // Requires: AVX, FMA3
-TEXT ·CombineRows8AVX2(SB), NOSPLIT, $0-128
+TEXT ·ScatterAxpy16AVX2(SB), NOSPLIT, $0-96
+	MOVQ    x_base+48(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	MOVQ    val_len+8(FP), AX
+	MOVQ    val_base+0(FP), CX
+	LEAQ    (CX)(AX*4), CX
+	MOVQ    idx_base+24(FP), DX
+	LEAQ    (DX)(AX*4), DX
+	NEGQ    AX
+	MOVQ    acc_base+72(FP), BX
+
+rows4:
+	CMPQ         AX, $-4
+	JG           rows2
+	VBROADCASTSS (CX)(AX*4), Y2
+	VMOVUPS      Y2, Y3
+	MOVLQSX      (DX)(AX*4), SI
+	SHLQ         $0x06, SI
+	VBROADCASTSS 4(CX)(AX*4), Y4
+	VMOVUPS      Y4, Y5
+	MOVLQSX      4(DX)(AX*4), DI
+	SHLQ         $0x06, DI
+	VBROADCASTSS 8(CX)(AX*4), Y6
+	VMOVUPS      Y6, Y7
+	MOVLQSX      8(DX)(AX*4), R8
+	SHLQ         $0x06, R8
+	VBROADCASTSS 12(CX)(AX*4), Y8
+	VMOVUPS      Y8, Y9
+	MOVLQSX      12(DX)(AX*4), R9
+	SHLQ         $0x06, R9
+	VFMADD213PS  (BX)(SI*1), Y0, Y2
+	VFMADD213PS  32(BX)(SI*1), Y1, Y3
+	VFMADD213PS  (BX)(DI*1), Y0, Y4
+	VFMADD213PS  32(BX)(DI*1), Y1, Y5
+	VFMADD213PS  (BX)(R8*1), Y0, Y6
+	VFMADD213PS  32(BX)(R8*1), Y1, Y7
+	VFMADD213PS  (BX)(R9*1), Y0, Y8
+	VFMADD213PS  32(BX)(R9*1), Y1, Y9
+	VMOVUPS      Y2, (BX)(SI*1)
+	VMOVUPS      Y3, 32(BX)(SI*1)
+	VMOVUPS      Y4, (BX)(DI*1)
+	VMOVUPS      Y5, 32(BX)(DI*1)
+	VMOVUPS      Y6, (BX)(R8*1)
+	VMOVUPS      Y7, 32(BX)(R8*1)
+	VMOVUPS      Y8, (BX)(R9*1)
+	VMOVUPS      Y9, 32(BX)(R9*1)
+	ADDQ         $0x04, AX
+	JMP          rows4
+
+rows2:
+	CMPQ         AX, $-2
+	JG           rows1
+	VBROADCASTSS (CX)(AX*4), Y2
+	VMOVUPS      Y2, Y3
+	MOVLQSX      (DX)(AX*4), SI
+	SHLQ         $0x06, SI
+	VBROADCASTSS 4(CX)(AX*4), Y4
+	VMOVUPS      Y4, Y5
+	MOVLQSX      4(DX)(AX*4), DI
+	SHLQ         $0x06, DI
+	VFMADD213PS  (BX)(SI*1), Y0, Y2
+	VFMADD213PS  32(BX)(SI*1), Y1, Y3
+	VFMADD213PS  (BX)(DI*1), Y0, Y4
+	VFMADD213PS  32(BX)(DI*1), Y1, Y5
+	VMOVUPS      Y2, (BX)(SI*1)
+	VMOVUPS      Y3, 32(BX)(SI*1)
+	VMOVUPS      Y4, (BX)(DI*1)
+	VMOVUPS      Y5, 32(BX)(DI*1)
+	ADDQ         $0x02, AX
+
+rows1:
+	CMPQ         AX, $-1
+	JG           ret
+	VBROADCASTSS (CX)(AX*4), Y2
+	VMOVUPS      Y2, Y3
+	MOVLQSX      (DX)(AX*4), CX
+	SHLQ         $0x06, CX
+	VFMADD213PS  (BX)(CX*1), Y0, Y2
+	VFMADD213PS  32(BX)(CX*1), Y1, Y3
+	VMOVUPS      Y2, (BX)(CX*1)
+	VMOVUPS      Y3, 32(BX)(CX*1)
+	ADDQ         $0x01, AX
+
+ret:
+	VZEROUPPER
+	RET
+
+// func CombineRows8AVX2(alpha float32, beta float32, acc []float32, lda int, v []float32, c []float32, ldc int, rows int, width int, sums []float32)
+// Requires: AVX, FMA3
+TEXT ·CombineRows8AVX2(SB), NOSPLIT, $0-136
 	VBROADCASTSS alpha+0(FP), Y0
 	VBROADCASTSS beta+4(FP), Y1
-	MOVQ         width+96(FP), AX
+	MOVQ         width+104(FP), AX
 	LEAQ         vecTailMask<>+0(SB), CX
 	NEGQ         AX
 	VMOVDQU      32(CX)(AX*4), Y2
-	MOVQ         v_base+32(FP), AX
+	MOVQ         v_base+40(FP), AX
 	VMASKMOVPS   (AX), Y2, Y3
 	MOVQ         acc_base+8(FP), AX
-	MOVQ         c_base+56(FP), CX
-	MOVQ         ldc+80(FP), DX
-	SHLQ         $0x02, DX
-	MOVQ         rows+88(FP), BX
-	MOVL         beta+4(FP), SI
-	ANDL         $0x7fffffff, SI
+	MOVQ         lda+32(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         c_base+64(FP), DX
+	MOVQ         ldc+88(FP), BX
+	SHLQ         $0x02, BX
+	MOVQ         rows+96(FP), SI
+	MOVL         beta+4(FP), DI
+	ANDL         $0x7fffffff, DI
 	VXORPS       Y4, Y4, Y4
-	CMPQ         width+96(FP), $0x08
+	CMPQ         width+104(FP), $0x08
 	JNE          masked
-	TESTL        SI, SI
+	TESTL        DI, DI
 	JZ           full_beta0
 
 full_beta:
 	VADDPS      (AX), Y3, Y5
-	VMULPS      (CX), Y1, Y6
+	VMULPS      (DX), Y1, Y6
 	VFMADD231PS Y5, Y0, Y6
-	VMOVUPS     Y6, (CX)
+	VMOVUPS     Y6, (DX)
 	VADDPS      Y6, Y4, Y4
-	ADDQ        $0x20, AX
-	ADDQ        DX, CX
-	DECQ        BX
+	ADDQ        CX, AX
+	ADDQ        BX, DX
+	DECQ        SI
 	JNZ         full_beta
 	JMP         ret
 
 full_beta0:
 	VADDPS  (AX), Y3, Y1
 	VMULPS  Y0, Y1, Y1
-	VMOVUPS Y1, (CX)
+	VMOVUPS Y1, (DX)
 	VADDPS  Y1, Y4, Y4
-	ADDQ    $0x20, AX
-	ADDQ    DX, CX
-	DECQ    BX
+	ADDQ    CX, AX
+	ADDQ    BX, DX
+	DECQ    SI
 	JNZ     full_beta0
 	JMP     ret
 
 masked:
-	TESTL SI, SI
+	TESTL DI, DI
 	JZ    masked_beta0
 
 masked_beta:
-	VADDPS      (AX), Y3, Y5
-	VMASKMOVPS  (CX), Y2, Y6
+	VMASKMOVPS  (AX), Y2, Y5
+	VADDPS      Y5, Y3, Y5
+	VMASKMOVPS  (DX), Y2, Y6
 	VMULPS      Y6, Y1, Y6
 	VFMADD231PS Y5, Y0, Y6
-	VMASKMOVPS  Y6, Y2, (CX)
+	VMASKMOVPS  Y6, Y2, (DX)
 	VADDPS      Y6, Y4, Y4
-	ADDQ        $0x20, AX
-	ADDQ        DX, CX
-	DECQ        BX
+	ADDQ        CX, AX
+	ADDQ        BX, DX
+	DECQ        SI
 	JNZ         masked_beta
 	JMP         ret
 
 masked_beta0:
-	VADDPS     (AX), Y3, Y1
+	VMASKMOVPS (AX), Y2, Y1
+	VADDPS     Y1, Y3, Y1
 	VMULPS     Y0, Y1, Y1
-	VMASKMOVPS Y1, Y2, (CX)
+	VMASKMOVPS Y1, Y2, (DX)
 	VADDPS     Y1, Y4, Y4
-	ADDQ       $0x20, AX
-	ADDQ       DX, CX
-	DECQ       BX
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	DECQ       SI
 	JNZ        masked_beta0
 
 ret:
-	MOVQ       sums_base+104(FP), AX
+	MOVQ       sums_base+112(FP), AX
 	VMASKMOVPS Y4, Y2, (AX)
 	VZEROUPPER
 	RET

@@ -10,58 +10,73 @@ import (
 	"testing"
 )
 
-// TestScatterAxpy8AVX2 checks the kernel bit for bit against its
-// documented loop on every count of entries up to 40 and 150, into
+// scatterKernels are the ScatterAxpy kernels and their widths.
+var scatterKernels = []struct {
+	cols   int
+	kernel func(val []float32, idx []int32, x []float32, acc []float32)
+}{
+	{8, ScatterAxpy8AVX2},
+	{16, ScatterAxpy16AVX2},
+}
+
+// TestScatterAxpyAVX2 checks each ScatterAxpy kernel bit for bit against
+// its documented loop on every count of entries up to 40 and 150, into
 // accumulators of as many rows as entries, a few more, or 784: indices
 // ascending and distinct, zeros throughout and NaNs and infinities in some
 // cases. acc sits between guards that must not be written, and idx may
 // hold more entries than val, with indices that would be out of range.
-func TestScatterAxpy8AVX2(t *testing.T) {
+func TestScatterAxpyAVX2(t *testing.T) {
 	needAVX2(t)
 	const guard = 8
-	r := rand.New(rand.NewPCG(31, 32))
 	counts := []int{150}
 	for k := 0; k <= 40; k++ {
 		counts = append(counts, k)
 	}
-	c := 0
-	for _, k := range counts {
-		for _, rows := range []int{k, k + 1 + r.IntN(20), 784} {
-			c++
-			special := c%4 == 0
-			val := testValues(r, k, special)
-			idx := make([]int32, k, k+r.IntN(3))
-			for i, p := range r.Perm(rows)[:k] {
-				idx[i] = int32(p)
-			}
-			slices.Sort(idx)
-			for len(idx) < cap(idx) {
-				idx = append(idx, math.MaxInt32) // past val: never used
-			}
-			x := testValues(r, 8, special)
-			backing := testValues(r, guard+8*rows+guard, special)
-			acc := backing[guard : guard+8*rows : guard+8*rows]
-			name := fmt.Sprintf("len(val)=%d/rows=%d/specials=%v", k, rows, special)
+	for _, sk := range scatterKernels {
+		t.Run(fmt.Sprintf("ScatterAxpy%dAVX2", sk.cols), func(t *testing.T) {
+			n := sk.cols
+			r := rand.New(rand.NewPCG(31, uint64(n)))
+			c := 0
+			for _, k := range counts {
+				for _, rows := range []int{k, k + 1 + r.IntN(20), 784} {
+					c++
+					special := c%4 == 0
+					val := testValues(r, k, special)
+					idx := make([]int32, k, k+r.IntN(3))
+					for i, p := range r.Perm(rows)[:k] {
+						idx[i] = int32(p)
+					}
+					slices.Sort(idx)
+					for len(idx) < cap(idx) {
+						idx = append(idx, math.MaxInt32) // past val: never used
+					}
+					x := testValues(r, n, special)
+					backing := testValues(r, guard+n*rows+guard, special)
+					acc := backing[guard : guard+n*rows : guard+n*rows]
+					name := fmt.Sprintf("len(val)=%d/rows=%d/specials=%v", k, rows, special)
 
-			want := slices.Clone(backing)
-			for e := range val {
-				p := guard + 8*int(idx[e])
-				for l := range 8 {
-					want[p+l] = fma32(val[e], x[l], want[p+l])
+					want := slices.Clone(backing)
+					for e := range val {
+						p := guard + n*int(idx[e])
+						for l := range n {
+							want[p+l] = fma32(val[e], x[l], want[p+l])
+						}
+					}
+					sk.kernel(val, idx, x, acc)
+					checkBacking(t, name, "acc", backing, want, guard, func(i int) bool { return i >= 0 && i < len(acc) })
 				}
 			}
-			ScatterAxpy8AVX2(val, idx, x, acc)
-			checkBacking(t, name, "acc", backing, want, guard, func(i int) bool { return i >= 0 && i < len(acc) })
-		}
+		})
 	}
 }
 
 // TestCombineRows8AVX2 checks the kernel bit for bit against its
-// documented loop for 1 to 20 rows and 784, every width, C's rows packed
-// or strided, and every pair of alpha in {1, -0.0005, 2} and beta in {0,
-// -0, 1, 0.9}, with NaNs and infinities in some cases. C sits between
-// guards; they, and the elements between C's rows, must not be written.
-// With beta == 0 C is full of NaNs, which must not reach the result. v
+// documented loop for 1 to 20 rows and 784, every width, acc's rows packed
+// or 8 or 16 apart, C's packed or strided, and every pair of alpha in {1,
+// -0.0005, 2} and beta in {0, -0, 1, 0.9}, with NaNs and infinities in
+// some cases. C sits between guards; they, and the elements between C's
+// rows, must not be written. With beta == 0 C is full of NaNs, which must
+// not reach the result. acc ends at its last row's width-th element and v
 // holds exactly width elements.
 func TestCombineRows8AVX2(t *testing.T) {
 	needAVX2(t)
@@ -76,7 +91,8 @@ func TestCombineRows8AVX2(t *testing.T) {
 				c++
 				special := c%4 == 0
 				alpha, beta := alphas[c%len(alphas)], betas[c/len(alphas)%len(betas)]
-				acc := testValues(r, 8*rows, special)
+				lda := []int{width, 8, 16}[c%3]
+				acc := testValues(r, (rows-1)*lda+width, special)
 				v := testValues(r, width, special)
 				backing := testValues(r, guard+(rows-1)*ldc+width+guard, special)
 				if beta == 0 {
@@ -86,7 +102,7 @@ func TestCombineRows8AVX2(t *testing.T) {
 				}
 				n := (rows-1)*ldc + width
 				cs := backing[guard : guard+n : guard+n]
-				name := fmt.Sprintf("rows=%d/width=%d/ldc=%d/alpha=%g/beta=%g/specials=%v", rows, width, ldc, alpha, beta, special)
+				name := fmt.Sprintf("rows=%d/width=%d/lda=%d/ldc=%d/alpha=%g/beta=%g/specials=%v", rows, width, lda, ldc, alpha, beta, special)
 
 				want := slices.Clone(backing)
 				sumsBacking := testValues(r, guard+width+guard, false)
@@ -95,7 +111,7 @@ func TestCombineRows8AVX2(t *testing.T) {
 				for l := range width {
 					var sum float32
 					for p := range rows {
-						t := float32(acc[p*8+l] + v[l])
+						t := float32(acc[p*lda+l] + v[l])
 						w := &want[guard+p*ldc+l]
 						if beta == 0 {
 							*w = float32(alpha * t)
@@ -106,7 +122,7 @@ func TestCombineRows8AVX2(t *testing.T) {
 					}
 					wantSums[guard+l] = sum
 				}
-				CombineRows8AVX2(alpha, beta, acc, v, cs, ldc, rows, width, sums)
+				CombineRows8AVX2(alpha, beta, acc, lda, v, cs, ldc, rows, width, sums)
 				checkBacking(t, name, "c", backing, want, guard, func(i int) bool { return i >= 0 && i < len(cs) && i%ldc < width })
 				checkBacking(t, name, "sums", sumsBacking, wantSums, guard, func(i int) bool { return i >= 0 && i < width })
 			}
@@ -114,10 +130,10 @@ func TestCombineRows8AVX2(t *testing.T) {
 	}
 }
 
-// BenchmarkScatterAxpy8AVX2 adds 150 entries, at sorted random rows of
-// 784, times eight columns into an accumulator of 784x8: one sparse input
-// row's share of a weight gradient's eight columns.
-func BenchmarkScatterAxpy8AVX2(b *testing.B) {
+// BenchmarkScatterAxpyAVX2 adds 150 entries, at sorted random rows of
+// 784, times each kernel's columns into an accumulator of 784 rows of as
+// many: one sparse input row's share of a block of a weight gradient.
+func BenchmarkScatterAxpyAVX2(b *testing.B) {
 	needAVX2(b)
 	const rows, k = 784, 150
 	r := rand.New(rand.NewPCG(35, 36))
@@ -127,28 +143,33 @@ func BenchmarkScatterAxpy8AVX2(b *testing.B) {
 		idx[i] = int32(p)
 	}
 	slices.Sort(idx)
-	x := testValues(r, 8, false)
-	acc := make([]float32, 8*rows)
-	for b.Loop() {
-		ScatterAxpy8AVX2(val, idx, x, acc)
+	for _, sk := range scatterKernels {
+		b.Run(fmt.Sprintf("cols=%d", sk.cols), func(b *testing.B) {
+			x := testValues(r, sk.cols, false)
+			acc := make([]float32, sk.cols*rows)
+			for b.Loop() {
+				sk.kernel(val, idx, x, acc)
+			}
+			b.ReportMetric(2*k*float64(sk.cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
-	b.ReportMetric(2*k*8*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
-// BenchmarkCombineRows8AVX2 writes a 784x8 accumulator into eight
-// columns of a 784x100 C, with and without reading C, and sums them.
+// BenchmarkCombineRows8AVX2 writes eight columns of a 784x16 accumulator
+// into eight columns of a 784x100 C, with and without reading C, and sums
+// them.
 func BenchmarkCombineRows8AVX2(b *testing.B) {
 	needAVX2(b)
-	const rows, width, ldc = 784, 8, 100
+	const rows, lda, width, ldc = 784, 16, 8, 100
 	r := rand.New(rand.NewPCG(37, 38))
-	acc := testValues(r, 8*rows, false)
+	acc := testValues(r, lda*rows, false)
 	v := testValues(r, width, false)
 	cs := testValues(r, (rows-1)*ldc+width, false)
 	sums := make([]float32, width)
 	for _, beta := range []float32{0, 1} {
 		b.Run(fmt.Sprintf("beta=%g", beta), func(b *testing.B) {
 			for b.Loop() {
-				CombineRows8AVX2(0.5, beta, acc, v, cs, ldc, rows, width, sums)
+				CombineRows8AVX2(0.5, beta, acc, lda, v, cs, ldc, rows, width, sums)
 			}
 		})
 	}

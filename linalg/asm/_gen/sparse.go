@@ -1,64 +1,91 @@
 package main
 
 import (
+	"fmt"
+	"math/bits"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// scatterUnroll is how many entries ScatterAxpy8AVX2 handles per
+// scatterUnroll is how many entries the ScatterAxpy kernels handle per
 // iteration: their loads, FMAs and stores are independent (the indices of
 // one call are distinct), so the core overlaps them.
 const scatterUnroll = 4
 
 // sparseAVX2 writes the kernels of the weight gradient of a sparse input,
-// C = Aᵀ·B with A's rows sparse: ScatterAxpy8AVX2 adds each sparse row of
-// A times eight columns of B's row into an accumulator of eight columns,
-// and CombineRows8AVX2 writes the accumulator into C.
+// C = Aᵀ·B with A's rows sparse: ScatterAxpy16AVX2 adds each sparse row of
+// A times sixteen columns of B's row into an accumulator of sixteen
+// columns (ScatterAxpy8AVX2 eight, for a last block of at most eight),
+// and CombineRows8AVX2 writes eight columns of the accumulator into C.
 func sparseAVX2() {
-	scatterAxpy8AVX2()
+	scatterAxpyAVX2(8)
+	scatterAxpyAVX2(16)
 	combineRows8AVX2()
 }
 
-// scatterAxpy8AVX2 writes ScatterAxpy8AVX2, which adds val[k]·x into the
-// eight floats of acc at row idx[k], for every entry k.
-func scatterAxpy8AVX2() {
-	TEXT("ScatterAxpy8AVX2", NOSPLIT, "func(val []float32, idx []int32, x []float32, acc []float32)")
+// scatterAxpyAVX2 writes ScatterAxpy<cols>AVX2, which adds val[k]·x into
+// the cols floats of acc at row idx[k], for every entry k. x stays in
+// registers, so each entry costs one index, one broadcast and, per ymm of
+// columns, one FMA with the accumulator's row and one store.
+func scatterAxpyAVX2(cols int) {
+	name := fmt.Sprintf("ScatterAxpy%dAVX2", cols)
+	TEXT(name, NOSPLIT, "func(val []float32, idx []int32, x []float32, acc []float32)")
 	Pragma("noescape")
 	Doc(
-		"ScatterAxpy8AVX2 is, for len(idx) >= len(val) and len(x) >= 8,",
+		fmt.Sprintf("%s is, for len(idx) >= len(val) and len(x) >= %d,", name, cols),
 		"",
 		"\tfor k := range val {",
 		"\t\tp := int(idx[k])",
-		"\t\tfor l := 0; l < 8; l++ {",
-		"\t\t\tacc[p*8+l] += val[k] * x[l] // fused multiply-add",
+		fmt.Sprintf("\t\tfor l := 0; l < %d; l++ {", cols),
+		fmt.Sprintf("\t\t\tacc[p*%d+l] += val[k] * x[l] // fused multiply-add", cols),
 		"\t\t}",
 		"\t}",
 		"",
-		"a sparse row times eight columns, scattered into rows of acc. It",
+		fmt.Sprintf("a sparse row times %d columns, scattered into rows of acc. It", cols),
 		"handles several entries at once, so the indices of one call must be",
-		"distinct; 0 <= idx[k] and idx[k]*8+8 <= len(acc) for every k < len(val)",
+		fmt.Sprintf("distinct; 0 <= idx[k] and idx[k]*%d+%d <= len(acc) for every k < len(val)", cols, cols),
 		"are the caller's to ensure too.",
 	)
-	x := YMM()
-	VMOVUPS(Mem{Base: Load(Param("x").Base(), GP64())}, x)
+	vecs := cols / 8
+	xp := Load(Param("x").Base(), GP64())
+	x := make([]VecVirtual, vecs)
+	for v := range x {
+		x[v] = YMM()
+		VMOVUPS(Mem{Base: xp, Disp: 32 * v}, x[v])
+	}
 	e := loadSparseEntries()
 	acc := Load(Param("acc").Base(), GP64())
 	e.loop(scatterUnroll, func(n int) {
-		s, rows := make([]VecVirtual, n), make([]Mem, n)
+		// s[r][v] = val[r] for the v-th ymm of entry r's row, then the
+		// row's new sums: VFMADD213PS overwrites its multiplier, so every
+		// ymm past the first takes a copy of the broadcast.
+		s, rows := make([][]VecVirtual, n), make([]Mem, n)
 		for r := range n {
-			s[r] = YMM()
-			VBROADCASTSS(e.val(r), s[r])
+			s[r] = make([]VecVirtual, vecs)
+			for v := range s[r] {
+				s[r][v] = YMM()
+				if v == 0 {
+					VBROADCASTSS(e.val(r), s[r][v])
+				} else {
+					VMOVUPS(s[r][0], s[r][v])
+				}
+			}
 			p := GP64()
 			MOVLQSX(e.idx(r), p)
-			SHLQ(U8(5), p)
+			SHLQ(U8(bits.TrailingZeros(uint(4*cols))), p)
 			rows[r] = Mem{Base: acc, Index: p, Scale: 1}
 		}
 		for r := range n {
-			VFMADD213PS(rows[r], x, s[r]) // s = x*s + row
+			for v := range vecs {
+				VFMADD213PS(rows[r].Offset(32*v), x[v], s[r][v]) // s = x*s + row
+			}
 		}
 		for r := range n {
-			VMOVUPS(s[r], rows[r])
+			for v := range vecs {
+				VMOVUPS(s[r][v], rows[r].Offset(32*v))
+			}
 		}
 	})
 	Label("ret")
@@ -66,19 +93,19 @@ func scatterAxpy8AVX2() {
 	RET()
 }
 
-// combineRows8AVX2 writes CombineRows8AVX2, which writes alpha times an
-// accumulator of eight columns plus a row vector into C, scaled by beta.
-// It has one loop for each case of beta == 0 and width == 8, so that no
-// row tests either and full rows of C move with plain loads and stores.
+// combineRows8AVX2 writes CombineRows8AVX2, which writes alpha times
+// eight columns of an accumulator plus a row vector into C, scaled by
+// beta. It has one loop for each case of beta == 0 and width == 8, so that
+// no row tests either and full rows move with plain loads and stores.
 func combineRows8AVX2() {
-	TEXT("CombineRows8AVX2", NOSPLIT, "func(alpha, beta float32, acc []float32, v []float32, c []float32, ldc int, rows int, width int, sums []float32)")
+	TEXT("CombineRows8AVX2", NOSPLIT, "func(alpha, beta float32, acc []float32, lda int, v []float32, c []float32, ldc int, rows int, width int, sums []float32)")
 	Pragma("noescape")
 	Doc(
 		"CombineRows8AVX2 is, for rows >= 1 and 1 <= width <= 8,",
 		"",
 		"\tfor p := 0; p < rows; p++ {",
 		"\t\tfor l := 0; l < width; l++ {",
-		"\t\t\tt := acc[p*8+l] + v[l]",
+		"\t\t\tt := acc[p*lda+l] + v[l]",
 		"\t\t\tif beta == 0 {",
 		"\t\t\t\tc[p*ldc+l] = alpha * t // C is not read",
 		"\t\t\t} else {",
@@ -94,9 +121,10 @@ func combineRows8AVX2() {
 		"\t}",
 		"",
 		"It touches nothing of C outside the first width elements of its rows",
-		"(masked loads and stores when width < 8) and reads v[:width] only.",
-		"len(v) >= width, len(sums) >= width, len(acc) >= 8*rows and",
-		"len(c) >= (rows-1)*ldc+width are the caller's to ensure.",
+		"and reads nothing of acc outside the first width elements of its",
+		"rows (masked loads and stores when width < 8), and v[:width] only.",
+		"len(v) >= width, len(sums) >= width, len(acc) >= (rows-1)*lda+width",
+		"and len(c) >= (rows-1)*ldc+width are the caller's to ensure.",
 	)
 	alpha, beta := YMM(), YMM()
 	VBROADCASTSS(paramAddr("alpha"), alpha)
@@ -105,6 +133,8 @@ func combineRows8AVX2() {
 	v := YMM()
 	VMASKMOVPS(Mem{Base: Load(Param("v").Base(), GP64())}, mask, v)
 	ap := Load(Param("acc").Base(), GP64())
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(2), lda)
 	cp := Load(Param("c").Base(), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
@@ -114,25 +144,25 @@ func combineRows8AVX2() {
 	sums := YMM()
 	VXORPS(sums, sums, sums)
 
-	// loop emits the loop over the rows under label; C's row moves
-	// through loadC (into a register or to an operand it returns) and
-	// store.
-	loop := func(label string, scaleC bool, loadC func(row Mem) Op, store func(src VecVirtual, row Mem)) {
+	// loop emits the loop over the rows under label; the rows of acc and
+	// C are read through load (into a register, or as the operand it
+	// returns) and C's written through store.
+	loop := func(label string, scaleC bool, load func(row Mem) Op, store func(src VecVirtual, row Mem)) {
 		Label(label)
 		row := Mem{Base: cp}
 		t := YMM()
-		VADDPS(Mem{Base: ap}, v, t) // t = v + acc
+		VADDPS(load(Mem{Base: ap}), v, t) // t = v + acc
 		if scaleC {
 			ct := YMM()
-			VMULPS(loadC(row), beta, ct) // ct = beta * C
-			VFMADD231PS(t, alpha, ct)    // ct = alpha*t + ct
+			VMULPS(load(row), beta, ct) // ct = beta * C
+			VFMADD231PS(t, alpha, ct)   // ct = alpha*t + ct
 			t = ct
 		} else {
 			VMULPS(alpha, t, t) // t = t * alpha
 		}
 		store(t, row)
 		VADDPS(t, sums, sums)
-		ADDQ(U8(32), ap)
+		ADDQ(lda, ap)
 		ADDQ(ldc, cp)
 		DECQ(rows)
 		JNZ(LabelRef(label))
@@ -152,12 +182,12 @@ func combineRows8AVX2() {
 	TESTL(betaZero, betaZero)
 	JZ(LabelRef("full_beta0"))
 	loop("full_beta", true, full, storeFull)
-	loop("full_beta0", false, nil, storeFull)
+	loop("full_beta0", false, full, storeFull)
 	Label("masked")
 	TESTL(betaZero, betaZero)
 	JZ(LabelRef("masked_beta0"))
 	loop("masked_beta", true, masked, storeMasked)
-	loop("masked_beta0", false, nil, storeMasked)
+	loop("masked_beta0", false, masked, storeMasked)
 	Label("ret")
 	VMASKMOVPS(sums, mask, Mem{Base: Load(Param("sums").Base(), GP64())})
 	VZEROUPPER()

@@ -16,8 +16,9 @@ import (
 
 // avx2Kernels are GemmAVX2x6x16, PackB16AVX2, AxpyRowsAVX2,
 // AxpyIndexedAVX2, CountEqualAVX2, CompressRowAVX2, ScatterAxpy8AVX2 and
-// CombineRows8AVX2 behind one set of signatures, so that the native,
-// simulated and reference versions run the same cases.
+// ScatterAxpy16AVX2 (scatterAxpy, by their cols) and CombineRows8AVX2
+// behind one set of signatures, so that the native, simulated and
+// reference versions run the same cases.
 type avx2Kernels struct {
 	gemm        func(k int, alpha float32, a []float32, aRow, aStep int, b []float32, bStep, bPanel int, beta float32, c []float32, ldc, m, n int) error
 	packB16     func(dst, b []float32, ldb, k, n int) error
@@ -25,8 +26,8 @@ type avx2Kernels struct {
 	axpyIndexed func(alpha float32, val []float32, idx []int32, b []float32, ldb int, y []float32) error
 	countEqual  func(x []float32, v float32) (int, error)
 	compressRow func(x []float32, base float32, index []int32, value []float32) (int, error)
-	scatterAxpy func(val []float32, idx []int32, x []float32, acc []float32) error
-	combineRows func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32) error
+	scatterAxpy func(cols int, val []float32, idx []int32, x []float32, acc []float32) error
+	combineRows func(alpha, beta float32, acc []float32, lda int, v, c []float32, ldc, rows, width int, sums []float32) error
 }
 
 func load(t testing.TB, path string) *Program {
@@ -70,12 +71,12 @@ func simulatedAVX2(t testing.TB) avx2Kernels {
 			_, err := compress.Call("CompressRowAVX2", NewFrame().Slice(x).Float32(base).Int32Slice(index).Slice(value).IntResult(&k))
 			return k, err
 		},
-		scatterAxpy: func(val []float32, idx []int32, x []float32, acc []float32) error {
-			_, err := sparse.Call("ScatterAxpy8AVX2", NewFrame().Slice(val).Int32Slice(idx).Slice(x).Slice(acc))
+		scatterAxpy: func(cols int, val []float32, idx []int32, x []float32, acc []float32) error {
+			_, err := sparse.Call(fmt.Sprintf("ScatterAxpy%dAVX2", cols), NewFrame().Slice(val).Int32Slice(idx).Slice(x).Slice(acc))
 			return err
 		},
-		combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32) error {
-			_, err := sparse.Call("CombineRows8AVX2", NewFrame().Float32(alpha).Float32(beta).Slice(acc).Slice(v).Slice(c).
+		combineRows: func(alpha, beta float32, acc []float32, lda int, v, c []float32, ldc, rows, width int, sums []float32) error {
+			_, err := sparse.Call("CombineRows8AVX2", NewFrame().Float32(alpha).Float32(beta).Slice(acc).Int(lda).Slice(v).Slice(c).
 				Int(ldc).Int(rows).Int(width).Slice(sums))
 			return err
 		},
@@ -154,20 +155,20 @@ var referenceAVX2 = avx2Kernels{
 		}
 		return k, nil
 	},
-	scatterAxpy: func(val []float32, idx []int32, x []float32, acc []float32) error {
+	scatterAxpy: func(cols int, val []float32, idx []int32, x []float32, acc []float32) error {
 		for k, v := range val {
-			row := acc[int(idx[k])*8:]
-			for l := range 8 {
+			row := acc[int(idx[k])*cols:]
+			for l := range cols {
 				row[l] = math.Float32frombits(fmaLane(bitsOf(x[l]), bitsOf(v), bitsOf(row[l]))) // VFMADD213PS row, x, v
 			}
 		}
 		return nil
 	},
-	combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32) error {
+	combineRows: func(alpha, beta float32, acc []float32, lda int, v, c []float32, ldc, rows, width int, sums []float32) error {
 		for l := range width {
 			var sum uint32
 			for p := range rows {
-				t := add(bitsOf(v[l]), bitsOf(acc[p*8+l])) // VADDPS acc, v, t
+				t := add(bitsOf(v[l]), bitsOf(acc[p*lda+l])) // VADDPS acc, v, t
 				if bitsOf(beta)&0x7fffffff == 0 {
 					t = mul(t, bitsOf(alpha)) // VMULPS alpha, t, t
 				} else {
@@ -554,53 +555,58 @@ func TestAxpyRowsHardwareCases(t *testing.T) {
 	}
 }
 
-// TestScatterAxpy8AVX2 runs 0 to 40 entries and 150, at distinct
-// ascending indices, into accumulators that end at the last index's row
-// or further (up to 784 rows).
-func TestScatterAxpy8AVX2(t *testing.T) {
+// TestScatterAxpyAVX2 runs ScatterAxpy8AVX2 and ScatterAxpy16AVX2 on 0
+// to 40 entries and 150, at distinct ascending indices, into accumulators
+// that end at the last index's row or further (up to 784 rows).
+func TestScatterAxpyAVX2(t *testing.T) {
 	sim := simulatedAVX2(t)
 	impls := comparedWith(t)
-	r := rand.New(rand.NewPCG(41, 42))
-	for c := range 300 {
-		k := pick(r, r.IntN(41), 150)
-		rows := k + pick(r, 0, 1+r.IntN(20), 784-k)
-		specials := c%4 == 3
-		val := randomValues(r, k, specials)
-		x := randomValues(r, 8, specials)
-		idx := make([]int32, 0, k)
-		for p := range rows { // k of the rows, each with equal odds
-			if r.IntN(rows-p) < k-len(idx) {
-				idx = append(idx, int32(p))
+	for _, cols := range []int{8, 16} {
+		t.Run(fmt.Sprintf("ScatterAxpy%dAVX2", cols), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(41, uint64(cols)))
+			for c := range 300 {
+				k := pick(r, r.IntN(41), 150)
+				rows := k + pick(r, 0, 1+r.IntN(20), 784-k)
+				specials := c%4 == 3
+				val := randomValues(r, k, specials)
+				x := randomValues(r, cols, specials)
+				idx := make([]int32, 0, k)
+				for p := range rows { // k of the rows, each with equal odds
+					if r.IntN(rows-p) < k-len(idx) {
+						idx = append(idx, int32(p))
+					}
+				}
+				acc, backing := guarded(r, cols*rows)
+				copy(acc, randomValues(r, len(acc), specials))
+				shape := fmt.Sprintf("case %d: len(val)=%d rows=%d idx=%v", c, k, rows, idx)
+				if !crossCheck(t, shape, sim, impls, backing, inside(acc), func(kern avx2Kernels) error {
+					return kern.scatterAxpy(cols, val, idx, x, acc)
+				}) {
+					return
+				}
 			}
-		}
-		acc, backing := guarded(r, 8*rows)
-		copy(acc, randomValues(r, len(acc), specials))
-		shape := fmt.Sprintf("case %d: len(val)=%d rows=%d idx=%v", c, k, rows, idx)
-		if !crossCheck(t, shape, sim, impls, backing, inside(acc), func(kern avx2Kernels) error {
-			return kern.scatterAxpy(val, idx, x, acc)
-		}) {
-			return
-		}
+		})
 	}
 }
 
-// TestCombineRows8AVX2 runs 1 to 20 rows and 784 of every width, C's
-// rows packed or strided, and checks C and the column sums; the elements
-// between C's rows must stay untouched, as the guards must.
+// TestCombineRows8AVX2 runs 1 to 20 rows and 784 of every width, acc's
+// rows packed or 8 or 16 apart and ending at the last row's width-th
+// element, C's rows packed or strided, and checks C and the column sums;
+// the elements between C's rows must stay untouched, as the guards must.
 func TestCombineRows8AVX2(t *testing.T) {
 	sim := simulatedAVX2(t)
 	impls := comparedWith(t)
 	r := rand.New(rand.NewPCG(43, 44))
 	for c := range 400 {
 		rows, width := pick(r, 1+r.IntN(20), 784), 1+r.IntN(8)
-		ldc := width + pick(r, 0, 0, 1+r.IntN(8))
+		lda, ldc := pick(r, width, 8, 16), width+pick(r, 0, 0, 1+r.IntN(8))
 		specials := c%4 == 3
 		alpha := pick(r, 1, -0.0005, 2, r.Float32()*4-2)
 		beta := pick(r, 0, float32(math.Copysign(0, -1)), 1, 0.9, r.Float32()*4-2)
 		if specials && r.IntN(4) == 0 {
 			alpha, beta = pick(r, specialValues...), pick(r, specialValues...)
 		}
-		acc := randomValues(r, 8*rows, specials)
+		acc := randomValues(r, (rows-1)*lda+width, specials)
 		v := randomValues(r, width, specials)
 		// C, then the column sums, in one guarded backing array.
 		n := (rows-1)*ldc + width
@@ -611,9 +617,9 @@ func TestCombineRows8AVX2(t *testing.T) {
 			i -= guard
 			return i >= 0 && i < n && i%ldc < width || i >= n+guard && i < len(both)
 		}
-		shape := fmt.Sprintf("case %d: rows=%d width=%d ldc=%d alpha=%g beta=%g", c, rows, width, ldc, alpha, beta)
+		shape := fmt.Sprintf("case %d: rows=%d width=%d lda=%d ldc=%d alpha=%g beta=%g", c, rows, width, lda, ldc, alpha, beta)
 		if !crossCheck(t, shape, sim, impls, backing, written, func(kern avx2Kernels) error {
-			return kern.combineRows(alpha, beta, acc, v, cs, ldc, rows, width, sums)
+			return kern.combineRows(alpha, beta, acc, lda, v, cs, ldc, rows, width, sums)
 		}) {
 			return
 		}

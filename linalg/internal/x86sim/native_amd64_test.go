@@ -3,6 +3,8 @@
 package x86sim
 
 import (
+	"fmt"
+
 	"github.com/klauspost/cpuid/v2"
 	"github.com/mlpgo/mlpgo/linalg/asm"
 )
@@ -33,12 +35,19 @@ func nativeAVX2() (avx2Kernels, bool) {
 		compressRow: func(x []float32, base float32, index []int32, value []float32) (int, error) {
 			return asm.CompressRowAVX2(x, base, index, value), nil
 		},
-		scatterAxpy: func(val []float32, idx []int32, x []float32, acc []float32) error {
-			asm.ScatterAxpy8AVX2(val, idx, x, acc)
+		scatterAxpy: func(cols int, val []float32, idx []int32, x []float32, acc []float32) error {
+			switch cols {
+			case 8:
+				asm.ScatterAxpy8AVX2(val, idx, x, acc)
+			case 16:
+				asm.ScatterAxpy16AVX2(val, idx, x, acc)
+			default:
+				return fmt.Errorf("no ScatterAxpy%dAVX2", cols)
+			}
 			return nil
 		},
-		combineRows: func(alpha, beta float32, acc, v, c []float32, ldc, rows, width int, sums []float32) error {
-			asm.CombineRows8AVX2(alpha, beta, acc, v, c, ldc, rows, width, sums)
+		combineRows: func(alpha, beta float32, acc []float32, lda int, v, c []float32, ldc, rows, width int, sums []float32) error {
+			asm.CombineRows8AVX2(alpha, beta, acc, lda, v, c, ldc, rows, width, sums)
 			return nil
 		},
 	}, true
