@@ -28,7 +28,10 @@ var parallelJob struct {
 // thread is allowed or the pool is busy (as within f). f must not panic.
 // Parallel allocates nothing.
 func Parallel(workers, parts int, f func(worker, part int)) {
-	threads := min(workers, Threads(), parts)
+	threads := min(workers, parts)
+	if threads > 1 { // Threads takes a lock: ask only then
+		threads = min(threads, Threads())
+	}
 	if threads < 2 || !gemmPool.mu.TryLock() {
 		for p := range parts {
 			f(0, p)

@@ -257,8 +257,11 @@ func gemmRun(gk *gemmKernel, g gemmArgs) {
 	}
 	plan := planGemm(gk, g, m, n, k)
 	tilesM, tilesN := (m+gk.mr-1)/gk.mr, (n+gk.nr-1)/gk.nr
-	threads := min(Threads(), max(tilesM, tilesN))
-	if threads < 2 || m*n*k < gemmParallelMinFlops || !gemmPool.mu.TryLock() {
+	threads := 1
+	if m*n*k >= gemmParallelMinFlops { // Threads takes a lock: ask only then
+		threads = min(Threads(), max(tilesM, tilesN))
+	}
+	if threads < 2 || !gemmPool.mu.TryLock() {
 		buf := gemmBufferPool.Get().(*gemmBuffers)
 		gemmBlocked(gk, plan, buf, g, m, n, k)
 		gemmBufferPool.Put(buf)

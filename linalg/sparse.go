@@ -272,8 +272,11 @@ const sparseSplit = 16
 // columns of the weights, which then stay in its core's cache.
 func sparseRun(g sparseArgs) {
 	units := (g.c.Cols + sparseSplit - 1) / sparseSplit
-	threads := min(Threads(), units)
-	if threads < 2 || g.a.Entries()*g.c.Cols < sparseParallelMinMACs || !gemmPool.mu.TryLock() {
+	threads := 1
+	if g.a.Entries()*g.c.Cols >= sparseParallelMinMACs { // Threads takes a lock: ask only then
+		threads = min(Threads(), units)
+	}
+	if threads < 2 || !gemmPool.mu.TryLock() {
 		g.compute()
 		return
 	}

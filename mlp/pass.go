@@ -72,7 +72,10 @@ func (p *rowPass) run() {
 		}
 	}
 	parts := p.sets[0].chunks + p.sets[1].chunks
-	workers := min(linalg.Threads(), parts)
+	workers := 1
+	if parts > 1 { // linalg.Threads takes a lock: ask only then
+		workers = min(linalg.Threads(), parts)
+	}
 	for len(p.works) < workers {
 		p.works = append(p.works, newForwardWork(p.n.sizes, chunkRows))
 	}
@@ -105,17 +108,7 @@ func (p *rowPass) chunk(worker, c int) {
 		}
 	}
 	w := p.works[worker]
-	var xs *linalg.SparseRows
-	if sparseChunk(x.Row(0)) {
-		if s.xs != nil {
-			w.view = s.xs.RowSlice(lo, hi)
-			xs = &w.view
-		} else {
-			w.xs.Compress(x)
-			xs = &w.xs
-		}
-	}
-	z := p.n.forward(w, x, xs, p.out, p.softmax)
+	z := p.n.forward(w, x, s.sparse(w, x, lo, hi), p.out, p.softmax)
 	if s.pred != nil {
 		linalg.ArgmaxRows(s.pred[lo:hi], z)
 	}
@@ -141,6 +134,29 @@ func (p *rowPass) chunk(worker, c int) {
 		}
 		s.chunkCost[c] = cost
 	}
+}
+
+// sparse returns the rows [lo, hi) of the set, x, compressed if they take
+// the sparse path (sparseChunk), or nil.
+func (s *passSet) sparse(w *forwardWork, x linalg.Matrix, lo, hi int) *linalg.SparseRows {
+	if x.Rows == 1 && s.xs == nil {
+		// Compress a single row and look, rather than find its base
+		// twice.
+		w.xs.Compress(x)
+		if sparseEnough(w.xs.Entries(), x.Cols) {
+			return &w.xs
+		}
+		return nil
+	}
+	if !sparseChunk(x.Row(0)) {
+		return nil
+	}
+	if s.xs != nil {
+		w.view = s.xs.RowSlice(lo, hi)
+		return &w.view
+	}
+	w.xs.Compress(x)
+	return &w.xs
 }
 
 // nonFinite returns nil, or for the first chunk of the first set whose

@@ -83,6 +83,43 @@ func TestPredictMatchesReference(t *testing.T) {
 	}
 }
 
+// TestPredictOneRow checks PredictProba and Predict of one row at a time,
+// which take their own path (a single row is compressed before the choice
+// of path), against the float64 reference network, on dense rows and on
+// rows that take the sparse path.
+func TestPredictOneRow(t *testing.T) {
+	n, x, _ := trained(t, Config{Hidden: []int{9}})
+	ref := newRef(n)
+	sparse := linalg.New(40, x.Cols) // -1 but for two entries: sparse
+	sparse.Fill(-1)
+	for i := range sparse.Rows {
+		sparse.Set(i, i%x.Cols, x.At(i, i%x.Cols))
+		sparse.Set(i, (5*i+3)%x.Cols, x.At(i, 0))
+	}
+	for _, rows := range []linalg.Matrix{x.RowSlice(0, 40), sparse} {
+		for i, row := range rows64(rows) {
+			one := rows.RowSlice(i, i+1)
+			proba := linalg.New(1, 5)
+			pred := make([]int, 1)
+			if err := n.PredictProba(proba, one); err != nil {
+				t.Fatal(err)
+			}
+			if err := n.Predict(pred, one); err != nil {
+				t.Fatal(err)
+			}
+			acts, z := ref.forward(row)
+			for o, want := range acts[len(acts)-1] {
+				if got := float64(proba.At(0, o)); !closeTo(got, want, 1e-5) {
+					t.Fatalf("row %v: PredictProba[%d] = %g, want %g", row, o, got, want)
+				}
+			}
+			if z[pred[0]] < slicesMax(z)-1e-5 {
+				t.Errorf("row %v: Predict = %d with z %v, want its argmax", row, pred[0], z)
+			}
+		}
+	}
+}
+
 func slicesMax(z []float64) float64 {
 	m := math.Inf(-1)
 	for _, v := range z {
