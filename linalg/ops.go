@@ -1,6 +1,9 @@
 package linalg
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Activation names an elementwise activation function.
 type Activation int
@@ -55,9 +58,54 @@ func BiasActivate(m Matrix, bias []float32, f Activation) {
 		panic(fmt.Sprintf("linalg: BiasActivate: bias has %d elements, matrix is %s", len(bias), m.shape()))
 	}
 	kern := kernels().biasAct[f]
-	for i := 0; i < m.Rows; i++ {
-		kern(m.Row(i), bias)
+	if m.Rows < 2 || m.Cols == 0 || !m.Contiguous() {
+		for i := 0; i < m.Rows; i++ {
+			kern(m.Row(i), bias)
+		}
+		return
 	}
+	// Row by row, a row whose length is no multiple of the vector width
+	// (the MLP's 100 and 10) ends in a masked tail, which costs as much as
+	// the rest of a 100-element row, and each row pays a call. A
+	// contiguous m goes through in long runs instead, against the bias
+	// repeated to the run's length.
+	tile := biasTilePool.Get().(*[]float32)
+	defer biasTilePool.Put(tile)
+	n := m.Rows * m.Cols
+	*tile = tileBias(*tile, bias, n)
+	data := m.Data[:n]
+	for len(data) > 0 {
+		run := min(len(data), len(*tile))
+		kern(data[:run], *tile)
+		data = data[run:]
+	}
+}
+
+// biasTileFloats is about how long BiasActivate's runs are.
+const biasTileFloats = 1024
+
+var biasTilePool = sync.Pool{New: func() any { return new([]float32) }}
+
+// tileBias returns bias repeated in buf (reallocated if too small) to a
+// length that is a multiple of len(bias) and of 16, so that every run but
+// a matrix's last ends on whole vectors, and about biasTileFloats long, or
+// at least n (a matrix's size) if that is less.
+func tileBias(buf, bias []float32, n int) []float32 {
+	period := len(bias) * 16 / gcd(len(bias), 16)
+	size := period * max(1, biasTileFloats/period)
+	size = min(size, (n+period-1)/period*period)
+	buf = grow(buf, size)
+	for i := 0; i < size; i += len(bias) {
+		copy(buf[i:], bias)
+	}
+	return buf
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // ActivationGrad multiplies d elementwise by f'(z), where a = f(z) is the
@@ -69,6 +117,12 @@ func ActivationGrad(d, a Matrix, f Activation) {
 	f.check("ActivationGrad")
 	sameShape("ActivationGrad", d, a)
 	kern := kernels().actGrad[f]
+	if d.Contiguous() && a.Contiguous() {
+		// In one run: no masked tail per row (see BiasActivate).
+		n := d.Rows * d.Cols
+		kern(d.Data[:n], a.Data[:n])
+		return
+	}
 	for i := 0; i < d.Rows; i++ {
 		kern(d.Row(i), a.Row(i))
 	}

@@ -96,6 +96,54 @@ func TestBiasActivate(t *testing.T) {
 	})
 }
 
+// TestActivationRuns checks that BiasActivate and ActivationGrad give a
+// contiguous matrix, which they take in long runs against a repeated bias,
+// the bits they give a strided view of the same values, which they take
+// row by row: for row lengths that are and are not multiples of the
+// vector width, and matrices smaller and larger than a run.
+func TestActivationRuns(t *testing.T) {
+	forEachISA(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(13, 14))
+		for f := Identity; f < numActivations; f++ {
+			for _, rows := range []int{2, 5, 37} {
+				for _, cols := range []int{1, 3, 10, 16, 100, 700, 1500} {
+					flat := New(rows, cols)
+					for i := range flat.Data {
+						flat.Data[i] = 8 * (2*r.Float32() - 1)
+					}
+					view := New(rows, cols+3).View(0, 1, rows, cols)
+					view.CopyFrom(flat)
+					bias := randomVec(r, cols, 2)
+					BiasActivate(flat, bias, f)
+					BiasActivate(view, bias, f)
+					compareBits(t, "BiasActivate", f, flat, view)
+
+					d, dv := New(rows, cols), New(rows, cols+5).View(0, 2, rows, cols)
+					for i := range d.Data {
+						d.Data[i] = 2*r.Float32() - 1
+					}
+					dv.CopyFrom(d)
+					ActivationGrad(d, flat, f)
+					ActivationGrad(dv, view, f)
+					compareBits(t, "ActivationGrad", f, d, dv)
+				}
+			}
+		}
+	})
+}
+
+// compareBits fails t unless got and want hold the same bits.
+func compareBits(t *testing.T, op string, f Activation, got, want Matrix) {
+	t.Helper()
+	for i := range got.Rows {
+		for j := range got.Cols {
+			if g, w := got.At(i, j), want.At(i, j); math.Float32bits(g) != math.Float32bits(w) {
+				t.Fatalf("%s(%s) %dx%d [%d,%d]: contiguous %g, strided %g", op, f, got.Rows, got.Cols, i, j, g, w)
+			}
+		}
+	}
+}
+
 // TestActivationSpecialValues checks the limits and NaN propagation of the
 // activations, where vectorized exp approximations go wrong.
 func TestActivationSpecialValues(t *testing.T) {
