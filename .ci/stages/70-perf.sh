@@ -6,5 +6,5 @@
 source "$(dirname "$0")/../lib.sh"
 go test -race -count=1 -run '^(TestParallel|TestParallelNested|TestGemmFewRows|TestAllFinite|TestGemmPoolHandoff|TestSpinUntilBacksOff|TestGemmThreadsBitIdentical|TestGemmParallelAllocatesNothing|TestSparseGemmThreads)$' ./linalg/
 go test -race -count=1 -run 'Determinism|InferenceThreads|PredictConcurrent' ./mlp/
-go test -run '^$' -bench 'TrainStep|TrainEpoch|PredictOne|PredictBatch' -benchtime 1x -cpu 1,2 .
+go test -run '^$' -bench 'TrainStep|TrainEpoch|PredictOne|PredictBatch|SparseGemm' -benchtime 1x -cpu 1,2 .
 go test -run '^$' -bench 'GemmFewRows|AllFinite' -benchtime 1x ./linalg/
