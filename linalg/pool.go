@@ -262,6 +262,10 @@ func gemmRun(gk *gemmKernel, g gemmArgs) {
 		threads = min(Threads(), max(tilesM, tilesN))
 	}
 	if threads < 2 || !gemmPool.mu.TryLock() {
+		if plan.rows { // the row path packs nothing: no buffers to fetch
+			gemmRows(gk, g, m, k)
+			return
+		}
 		buf := gemmBufferPool.Get().(*gemmBuffers)
 		gemmBlocked(gk, plan, buf, g, m, n, k)
 		gemmBufferPool.Put(buf)
