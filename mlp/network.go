@@ -26,8 +26,9 @@ type Network struct {
 	layers []layer
 
 	// passes recycles the workspaces of Predict, PredictProba and
-	// Evaluate (*rowPass).
-	passes sync.Pool
+	// Evaluate (*rowPass), and rowWorks those of Predict and PredictProba
+	// of a single row (*forwardWork for one row, pass.go).
+	passes, rowWorks sync.Pool
 
 	// train is the state training continues from; nil for a network
 	// loaded from a model file.
@@ -81,6 +82,7 @@ func newNetwork(cfg Config, inputs, classes int) *Network {
 		n.layers = append(n.layers, layer{w: linalg.New(sizes[l-1], sizes[l]), b: make([]float32, sizes[l])})
 	}
 	n.passes.New = func() any { return newRowPass(n) }
+	n.rowWorks.New = func() any { return newForwardWork(sizes, 1) }
 	n.inputSums = make([]float32, sizes[1])
 	return n
 }
@@ -268,6 +270,12 @@ func (n *Network) Predict(dst []int, x linalg.Matrix) error {
 	if len(dst) != x.Rows {
 		return fmt.Errorf("mlp: Predict: %w: dst has %d elements for %d rows", ErrData, len(dst), x.Rows)
 	}
+	if x.Rows == 1 {
+		if !n.forwardRow(x, linalg.Identity, false, func(z linalg.Matrix) { linalg.ArgmaxRows(dst, z) }) {
+			return nonFiniteError("Predict", x, 0)
+		}
+		return nil
+	}
 	p := n.getPass(linalg.Identity, false)
 	defer n.putPass(p)
 	s := p.set(0, x)
@@ -289,7 +297,14 @@ func (n *Network) PredictProba(dst, x linalg.Matrix) error {
 	if dst.Rows != x.Rows || dst.Cols != n.Classes() {
 		return fmt.Errorf("mlp: PredictProba: %w: dst is %dx%d, want %dx%d", ErrData, dst.Rows, dst.Cols, x.Rows, n.Classes())
 	}
-	p := n.getPass(n.outputActivation())
+	out, softmax := n.outputActivation()
+	if x.Rows == 1 {
+		if !n.forwardRow(x, out, softmax, dst.CopyFrom) {
+			return nonFiniteError("PredictProba", x, 0)
+		}
+		return nil
+	}
+	p := n.getPass(out, softmax)
 	defer n.putPass(p)
 	s := p.set(0, x)
 	s.proba, s.check = dst, true

@@ -120,6 +120,61 @@ func TestPredictOneRow(t *testing.T) {
 	}
 }
 
+// TestForwardRowMatchesPass checks that forwardRow, Predict's and
+// PredictProba's path for a single row, computes the bits that a pass
+// computes for a chunk of that one row (the last chunk of chunkRows+1
+// rows), for both outputs, on dense rows and on rows that take the sparse
+// path. It compares the output layer's net input as well as the outputs,
+// whose activations could round a difference away.
+func TestForwardRowMatchesPass(t *testing.T) {
+	const inputs = 100
+	dense, _ := blobs(chunkRows+1, inputs, 5, 15)
+	sparse := linalg.New(dense.Rows, inputs) // -1 but for 10 entries: sparse
+	sparse.Fill(-1)
+	for i := range sparse.Rows {
+		for e := range 10 {
+			sparse.Set(i, (i+9*e)%inputs, dense.At(i, e))
+		}
+	}
+	for _, output := range []Output{SigmoidOutput, SoftmaxOutput} {
+		n, err := New(inputs, 5, Config{Output: output, Hidden: []int{30}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, softmax := n.outputActivation()
+		for _, out := range []struct {
+			name    string
+			f       linalg.Activation
+			softmax bool
+		}{{"net input", linalg.Identity, false}, {"outputs", f, softmax}} {
+			for _, tc := range []struct {
+				name string
+				x    linalg.Matrix
+			}{{"dense", dense}, {"sparse", sparse}} {
+				t.Run(output.String()+"/"+out.name+"/"+tc.name, func(t *testing.T) {
+					p := n.getPass(out.f, out.softmax)
+					defer n.putPass(p)
+					all := linalg.New(tc.x.Rows, 5)
+					s := p.set(0, tc.x)
+					s.proba = all
+					p.run()
+					var one []float32
+					if !n.forwardRow(tc.x.RowSlice(chunkRows, chunkRows+1), out.f, out.softmax, func(z linalg.Matrix) {
+						one = append(one, z.Row(0)...)
+					}) {
+						t.Fatal("forwardRow found a NaN or Inf")
+					}
+					for o, got := range one {
+						if want := all.At(chunkRows, o); math.Float32bits(got) != math.Float32bits(want) {
+							t.Errorf("forwardRow [%d] = %g, a pass's chunk of one row %g", o, got, want)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
 func slicesMax(z []float64) float64 {
 	m := math.Inf(-1)
 	for _, v := range z {
@@ -262,6 +317,8 @@ func TestPredictRejects(t *testing.T) {
 		{"Predict dst length", func() error { return n.Predict(make([]int, 4), x.RowSlice(0, 5)) }, ErrData, "dst has 4 elements for 5 rows"},
 		{"Predict columns", func() error { return n.Predict(make([]int, 5), x.View(0, 0, 5, 11)) }, ErrData, "11 columns"},
 		{"Predict NaN", func() error { return n.Predict(make([]int, 3), nan) }, ErrNonFinite, "row 2, column 5"},
+		{"Predict NaN in one row", func() error { return n.Predict(make([]int, 1), nan.RowSlice(2, 3)) }, ErrNonFinite, "row 0, column 5"},
+		{"PredictProba NaN in one row", func() error { return n.PredictProba(linalg.New(1, 5), nan.RowSlice(2, 3)) }, ErrNonFinite, "row 0, column 5"},
 		{"PredictProba shape", func() error { return n.PredictProba(linalg.New(5, 4), x.RowSlice(0, 5)) }, ErrData, "dst is 5x4, want 5x5"},
 		{"Evaluate labels", func() error { _, _, err := n.Evaluate(x, y[:3]); return err }, ErrData, "3 labels"},
 		{"Predict Inf in a later chunk", func() error { return n.Predict(make([]int, inf.Rows), inf) }, ErrNonFinite, infAt},
