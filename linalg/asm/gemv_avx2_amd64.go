@@ -13,8 +13,9 @@ package asm
 //		}
 //	}
 //
-// It adds eight rows of B per sweep over y, in the order of the loop, so
-// every y[j] sees the same operations as in the loop above.
+// It adds eight rows of B per sweep over y, or, if len(y) < 64, keeps y in
+// registers and adds one row at a time; either way in the order of the
+// loop, so every y[j] sees the same operations as in the loop above.
 // len(x) >= (k-1)*incx+1 and len(b) >= (k-1)*ldb+len(y) are the caller's
 // to ensure.
 //

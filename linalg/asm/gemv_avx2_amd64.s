@@ -30,6 +30,8 @@ sweeps:
 	SHLQ         $0x02, R8
 	VBROADCASTSS alpha+8(FP), Y2
 	LEAQ         (R8)(R8*2), R9
+	CMPQ         y_len+88(FP), $0x40
+	JL           short
 
 rows8:
 	CMPQ         DX, $0x08
@@ -184,6 +186,330 @@ ret:
 stored:
 	VZEROUPPER
 	RET
+
+short:
+	MOVQ y_base+80(FP), CX
+	MOVQ y_len+88(FP), R9
+	SHRQ $0x03, R9
+	CMPQ R9, $0x01
+	JE   short1
+	CMPQ R9, $0x02
+	JE   short2
+	CMPQ R9, $0x03
+	JE   short3
+	CMPQ R9, $0x04
+	JE   short4
+	CMPQ R9, $0x05
+	JE   short5
+	CMPQ R9, $0x06
+	JE   short6
+	CMPQ R9, $0x07
+	JE   short7
+
+short0_tail:
+	VBROADCASTSS (BX), Y3
+	VMULPS       Y2, Y3, Y3
+	ADDQ         SI, BX
+	VMASKMOVPS   (DI), Y1, Y4
+	VFMADD231PS  Y4, Y3, Y0
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short0_tail
+	JMP          ret
+
+short1:
+	VMOVUPS (CX), Y3
+	TESTQ   $0x00000007, y_len+88(FP)
+	JZ      short1_whole
+
+short1_tail:
+	VBROADCASTSS (BX), Y4
+	VMULPS       Y2, Y4, Y4
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y4, Y3
+	VMASKMOVPS   32(DI), Y1, Y5
+	VFMADD231PS  Y5, Y4, Y0
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short1_tail
+	JMP          short1_store
+
+short1_whole:
+	VBROADCASTSS (BX), Y4
+	VMULPS       Y2, Y4, Y4
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y4, Y3
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short1_whole
+
+short1_store:
+	VMOVUPS Y3, (CX)
+	JMP     ret
+
+short2:
+	VMOVUPS (CX), Y3
+	VMOVUPS 32(CX), Y4
+	TESTQ   $0x00000007, y_len+88(FP)
+	JZ      short2_whole
+
+short2_tail:
+	VBROADCASTSS (BX), Y5
+	VMULPS       Y2, Y5, Y5
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y5, Y3
+	VFMADD231PS  32(DI), Y5, Y4
+	VMASKMOVPS   64(DI), Y1, Y6
+	VFMADD231PS  Y6, Y5, Y0
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short2_tail
+	JMP          short2_store
+
+short2_whole:
+	VBROADCASTSS (BX), Y5
+	VMULPS       Y2, Y5, Y5
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y5, Y3
+	VFMADD231PS  32(DI), Y5, Y4
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short2_whole
+
+short2_store:
+	VMOVUPS Y3, (CX)
+	VMOVUPS Y4, 32(CX)
+	JMP     ret
+
+short3:
+	VMOVUPS (CX), Y3
+	VMOVUPS 32(CX), Y4
+	VMOVUPS 64(CX), Y5
+	TESTQ   $0x00000007, y_len+88(FP)
+	JZ      short3_whole
+
+short3_tail:
+	VBROADCASTSS (BX), Y6
+	VMULPS       Y2, Y6, Y6
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y6, Y3
+	VFMADD231PS  32(DI), Y6, Y4
+	VFMADD231PS  64(DI), Y6, Y5
+	VMASKMOVPS   96(DI), Y1, Y7
+	VFMADD231PS  Y7, Y6, Y0
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short3_tail
+	JMP          short3_store
+
+short3_whole:
+	VBROADCASTSS (BX), Y6
+	VMULPS       Y2, Y6, Y6
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y6, Y3
+	VFMADD231PS  32(DI), Y6, Y4
+	VFMADD231PS  64(DI), Y6, Y5
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short3_whole
+
+short3_store:
+	VMOVUPS Y3, (CX)
+	VMOVUPS Y4, 32(CX)
+	VMOVUPS Y5, 64(CX)
+	JMP     ret
+
+short4:
+	VMOVUPS (CX), Y3
+	VMOVUPS 32(CX), Y4
+	VMOVUPS 64(CX), Y5
+	VMOVUPS 96(CX), Y6
+	TESTQ   $0x00000007, y_len+88(FP)
+	JZ      short4_whole
+
+short4_tail:
+	VBROADCASTSS (BX), Y7
+	VMULPS       Y2, Y7, Y7
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y7, Y3
+	VFMADD231PS  32(DI), Y7, Y4
+	VFMADD231PS  64(DI), Y7, Y5
+	VFMADD231PS  96(DI), Y7, Y6
+	VMASKMOVPS   128(DI), Y1, Y8
+	VFMADD231PS  Y8, Y7, Y0
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short4_tail
+	JMP          short4_store
+
+short4_whole:
+	VBROADCASTSS (BX), Y7
+	VMULPS       Y2, Y7, Y7
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y7, Y3
+	VFMADD231PS  32(DI), Y7, Y4
+	VFMADD231PS  64(DI), Y7, Y5
+	VFMADD231PS  96(DI), Y7, Y6
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short4_whole
+
+short4_store:
+	VMOVUPS Y3, (CX)
+	VMOVUPS Y4, 32(CX)
+	VMOVUPS Y5, 64(CX)
+	VMOVUPS Y6, 96(CX)
+	JMP     ret
+
+short5:
+	VMOVUPS (CX), Y3
+	VMOVUPS 32(CX), Y4
+	VMOVUPS 64(CX), Y5
+	VMOVUPS 96(CX), Y6
+	VMOVUPS 128(CX), Y7
+	TESTQ   $0x00000007, y_len+88(FP)
+	JZ      short5_whole
+
+short5_tail:
+	VBROADCASTSS (BX), Y8
+	VMULPS       Y2, Y8, Y8
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y8, Y3
+	VFMADD231PS  32(DI), Y8, Y4
+	VFMADD231PS  64(DI), Y8, Y5
+	VFMADD231PS  96(DI), Y8, Y6
+	VFMADD231PS  128(DI), Y8, Y7
+	VMASKMOVPS   160(DI), Y1, Y9
+	VFMADD231PS  Y9, Y8, Y0
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short5_tail
+	JMP          short5_store
+
+short5_whole:
+	VBROADCASTSS (BX), Y8
+	VMULPS       Y2, Y8, Y8
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y8, Y3
+	VFMADD231PS  32(DI), Y8, Y4
+	VFMADD231PS  64(DI), Y8, Y5
+	VFMADD231PS  96(DI), Y8, Y6
+	VFMADD231PS  128(DI), Y8, Y7
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short5_whole
+
+short5_store:
+	VMOVUPS Y3, (CX)
+	VMOVUPS Y4, 32(CX)
+	VMOVUPS Y5, 64(CX)
+	VMOVUPS Y6, 96(CX)
+	VMOVUPS Y7, 128(CX)
+	JMP     ret
+
+short6:
+	VMOVUPS (CX), Y3
+	VMOVUPS 32(CX), Y4
+	VMOVUPS 64(CX), Y5
+	VMOVUPS 96(CX), Y6
+	VMOVUPS 128(CX), Y7
+	VMOVUPS 160(CX), Y8
+	TESTQ   $0x00000007, y_len+88(FP)
+	JZ      short6_whole
+
+short6_tail:
+	VBROADCASTSS (BX), Y9
+	VMULPS       Y2, Y9, Y9
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y9, Y3
+	VFMADD231PS  32(DI), Y9, Y4
+	VFMADD231PS  64(DI), Y9, Y5
+	VFMADD231PS  96(DI), Y9, Y6
+	VFMADD231PS  128(DI), Y9, Y7
+	VFMADD231PS  160(DI), Y9, Y8
+	VMASKMOVPS   192(DI), Y1, Y10
+	VFMADD231PS  Y10, Y9, Y0
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short6_tail
+	JMP          short6_store
+
+short6_whole:
+	VBROADCASTSS (BX), Y9
+	VMULPS       Y2, Y9, Y9
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y9, Y3
+	VFMADD231PS  32(DI), Y9, Y4
+	VFMADD231PS  64(DI), Y9, Y5
+	VFMADD231PS  96(DI), Y9, Y6
+	VFMADD231PS  128(DI), Y9, Y7
+	VFMADD231PS  160(DI), Y9, Y8
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short6_whole
+
+short6_store:
+	VMOVUPS Y3, (CX)
+	VMOVUPS Y4, 32(CX)
+	VMOVUPS Y5, 64(CX)
+	VMOVUPS Y6, 96(CX)
+	VMOVUPS Y7, 128(CX)
+	VMOVUPS Y8, 160(CX)
+	JMP     ret
+
+short7:
+	VMOVUPS (CX), Y3
+	VMOVUPS 32(CX), Y4
+	VMOVUPS 64(CX), Y5
+	VMOVUPS 96(CX), Y6
+	VMOVUPS 128(CX), Y7
+	VMOVUPS 160(CX), Y8
+	VMOVUPS 192(CX), Y9
+	TESTQ   $0x00000007, y_len+88(FP)
+	JZ      short7_whole
+
+short7_tail:
+	VBROADCASTSS (BX), Y10
+	VMULPS       Y2, Y10, Y10
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y10, Y3
+	VFMADD231PS  32(DI), Y10, Y4
+	VFMADD231PS  64(DI), Y10, Y5
+	VFMADD231PS  96(DI), Y10, Y6
+	VFMADD231PS  128(DI), Y10, Y7
+	VFMADD231PS  160(DI), Y10, Y8
+	VFMADD231PS  192(DI), Y10, Y9
+	VMASKMOVPS   224(DI), Y1, Y11
+	VFMADD231PS  Y11, Y10, Y0
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short7_tail
+	JMP          short7_store
+
+short7_whole:
+	VBROADCASTSS (BX), Y10
+	VMULPS       Y2, Y10, Y10
+	ADDQ         SI, BX
+	VFMADD231PS  (DI), Y10, Y3
+	VFMADD231PS  32(DI), Y10, Y4
+	VFMADD231PS  64(DI), Y10, Y5
+	VFMADD231PS  96(DI), Y10, Y6
+	VFMADD231PS  128(DI), Y10, Y7
+	VFMADD231PS  160(DI), Y10, Y8
+	VFMADD231PS  192(DI), Y10, Y9
+	ADDQ         R8, DI
+	DECQ         DX
+	JNZ          short7_whole
+
+short7_store:
+	VMOVUPS Y3, (CX)
+	VMOVUPS Y4, 32(CX)
+	VMOVUPS Y5, 64(CX)
+	VMOVUPS Y6, 96(CX)
+	VMOVUPS Y7, 128(CX)
+	VMOVUPS Y8, 160(CX)
+	VMOVUPS Y9, 192(CX)
+	JMP     ret
 
 DATA vecTailMask<>+0(SB)/4, $0xffffffff
 DATA vecTailMask<>+4(SB)/4, $0xffffffff

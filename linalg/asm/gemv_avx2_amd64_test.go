@@ -27,12 +27,14 @@ func fma32(s, b, y float32) float32 {
 
 // TestAxpyRowsAVX2 checks the kernel bit for bit against its documented
 // loop, with every fused multiply-add rounded once, on widths around the
-// vector width, depths around its groups of 8 rows, strided x and padded
-// rows of B whose padding (NaN) must not be read.
+// vector width, on either side of 64 (below it y stays in registers) and
+// with every count of whole vectors below it, depths around its groups of
+// 8 rows, strided x and padded rows of B whose padding (NaN) must not be
+// read.
 func TestAxpyRowsAVX2(t *testing.T) {
 	needAVX2(t)
 	r := rand.New(rand.NewPCG(11, 12))
-	for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 23, 24, 25, 100} {
+	for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40, 47, 48, 55, 56, 57, 63, 64, 65, 100} {
 		for _, k := range []int{1, 2, 7, 8, 9, 16, 17, 33} {
 			for _, incx := range []int{1, 3} {
 				name := fmt.Sprintf("n=%d/k=%d/incx=%d", n, k, incx)

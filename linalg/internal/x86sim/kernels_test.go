@@ -372,7 +372,7 @@ func TestAxpyRowsAVX2(t *testing.T) {
 	impls := comparedWith(t)
 	r := rand.New(rand.NewPCG(5, 6))
 	for c := range 400 {
-		ny, k, incx := 1+r.IntN(40), pick(r, 1, 2, 7, 8, 9, 16, 17, 30), pick(r, 1, 1, 3)
+		ny, k, incx := pick(r, 1+r.IntN(72), 100), pick(r, 1, 2, 7, 8, 9, 16, 17, 30), pick(r, 1, 1, 3)
 		specials := c%4 == 3
 		alpha := pick(r, 1, -1, r.Float32()*4-2)
 		ldb := ny + r.IntN(4)
