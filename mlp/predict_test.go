@@ -308,6 +308,13 @@ func TestPredictRejects(t *testing.T) {
 	inf.Set(2*chunkRows+7, 3, float32(math.Inf(-1)))
 	infAt := fmt.Sprintf("row %d, column 3", 2*chunkRows+7)
 	infLabels := make([]uint8, inf.Rows)
+	// Single rows that take the sparse path: an Inf among the entries,
+	// and Inf as the base that most elements equal.
+	infEntry, infBase := linalg.New(1, 12), linalg.New(1, 12)
+	infEntry.Fill(-1)
+	infEntry.Set(0, 3, float32(math.Inf(1)))
+	infBase.Fill(float32(math.Inf(1)))
+	infBase.Set(0, 0, 0.5)
 	tests := []struct {
 		name   string
 		call   func() error
@@ -319,6 +326,8 @@ func TestPredictRejects(t *testing.T) {
 		{"Predict NaN", func() error { return n.Predict(make([]int, 3), nan) }, ErrNonFinite, "row 2, column 5"},
 		{"Predict NaN in one row", func() error { return n.Predict(make([]int, 1), nan.RowSlice(2, 3)) }, ErrNonFinite, "row 0, column 5"},
 		{"PredictProba NaN in one row", func() error { return n.PredictProba(linalg.New(1, 5), nan.RowSlice(2, 3)) }, ErrNonFinite, "row 0, column 5"},
+		{"Predict Inf among one row's entries", func() error { return n.Predict(make([]int, 1), infEntry) }, ErrNonFinite, "row 0, column 3"},
+		{"PredictProba Inf as one row's base", func() error { return n.PredictProba(linalg.New(1, 5), infBase) }, ErrNonFinite, "row 0, column 1"},
 		{"PredictProba shape", func() error { return n.PredictProba(linalg.New(5, 4), x.RowSlice(0, 5)) }, ErrData, "dst is 5x4, want 5x5"},
 		{"Evaluate labels", func() error { _, _, err := n.Evaluate(x, y[:3]); return err }, ErrData, "3 labels"},
 		{"Predict Inf in a later chunk", func() error { return n.Predict(make([]int, inf.Rows), inf) }, ErrNonFinite, infAt},
