@@ -59,12 +59,13 @@ func RowBase(row []float32) (base float32, entries int) {
 		return 0, 0
 	}
 	countEqual := kernels().countEqual
+	same := 0
 	for _, cand := range [...]float32{row[0], row[len(row)-1], 0} {
-		if same := countEqual(row, cand); 2*same > len(row) {
+		if same = countEqual(row, cand); 2*same > len(row) {
 			return cand, len(row) - same
 		}
 	}
-	return 0, len(row) - countEqual(row, 0)
+	return 0, len(row) - same // same counted the zeros, the last candidate
 }
 
 // countEqualGeneric is the portable countEqual: how many elements of x

@@ -139,9 +139,6 @@ func (p *rowPass) chunk(worker, c int) {
 // sparse returns the rows [lo, hi) of the set, x, compressed if they take
 // the sparse path (sparseChunk), or nil.
 func (s *passSet) sparse(w *forwardWork, x linalg.Matrix, lo, hi int) *linalg.SparseRows {
-	if x.Rows == 1 && s.xs == nil {
-		return w.sparseRow(x)
-	}
 	if !sparseChunk(x.Row(0)) {
 		return nil
 	}

@@ -99,14 +99,13 @@ type trainer struct {
 
 	rows int // the most rows a minibatch may have
 	// Fit's minibatch rows, gathered (none for TrainBatch): batches[cur]
-	// holds the step's. With a prefetcher (prefetch.go), the step's rows
-	// may be in it already (prefetched), and the next step's go to the
-	// other buffer while the step computes.
-	batches    [2]gatheredBatch
-	cur        int
-	prefetch   *prefetcher
-	prefetched bool
-	yb         []uint8 // the minibatch's labels
+	// holds the step's. With a prefetcher (prefetch.go), the next step's
+	// rows go to the other buffer while the step computes; the step then
+	// finds its rows there, gathered or on their way.
+	batches  [2]gatheredBatch
+	cur      int
+	prefetch *prefetcher
+	yb       []uint8 // the minibatch's labels
 	// For a sparse training set (sparse.go): the set compressed.
 	xs *linalg.SparseRows
 	// sumsFresh says the last step's update of the first layer's weights
@@ -193,7 +192,7 @@ func (t *trainer) startPrefetch() {
 // prefetcher.
 func (t *trainer) stopPrefetch() {
 	t.prefetch.stop()
-	t.prefetch, t.prefetched = nil, false
+	t.prefetch = nil
 }
 
 // step trains on the given rows of x and y: forward, backward and update.
@@ -203,13 +202,12 @@ func (t *trainer) stopPrefetch() {
 // before touching the weights, if the outputs are not finite.
 func (t *trainer) step(x linalg.Matrix, y []uint8, rows, next []uint32) bool {
 	b := &t.batches[t.cur]
-	if t.prefetched {
-		t.prefetch.wait()
+	if t.prefetch != nil && t.prefetch.busy {
+		t.prefetch.wait() // for this step's rows, which the step before asked for
 	} else {
 		b.gather(x, t.xs, rows)
 	}
-	t.prefetched = t.prefetch != nil && next != nil
-	if t.prefetched {
+	if t.prefetch != nil && next != nil {
 		t.cur = 1 - t.cur
 		t.prefetch.start(prefetch{dst: &t.batches[t.cur], x: x, xs: t.xs, rows: next})
 	}
